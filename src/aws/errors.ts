@@ -1,0 +1,76 @@
+import {ExternalError, FleetError} from '../errors.js'
+
+/** Where an AWS call was made, for messages that say what and where. */
+export interface CallSite {
+  account: string
+  accountId?: string
+  region?: string
+  /** e.g. `ec2:DescribeInstances` */
+  action: string
+}
+
+const denied = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+])
+const badKey = new Set([
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'AuthFailure',
+  'InvalidAccessKeyId',
+  'IncompleteSignature',
+])
+const expired = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired'])
+const network = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'TimeoutError'])
+
+/**
+ * Translates an AWS SDK error into fleet's own, at the one AWS door. The SDK
+ * has already retried throttling and transient faults by the time we get here.
+ */
+export function mapAwsError(error: unknown, site: CallSite): FleetError {
+  if (error instanceof FleetError) return error
+  const err = error as {name?: string; code?: string; message?: string; $metadata?: {httpStatusCode?: number}}
+  const name = err?.name ?? 'Error'
+  const code = err?.code ?? name
+  const where = `account ${site.account}${site.accountId ? ` (${site.accountId}` + (site.region ? `, ${site.region})` : ')') : ''}`
+  const detail = firstSentence(err?.message ?? '')
+
+  if (denied.has(name)) {
+    return new ExternalError('AccessDenied', `${where}: ${site.action} was denied (${name}).`, {
+      cause: error,
+      nextSteps: ['Run `fleet doctor` to list the permissions the role lacks, and `fleet iam policy` for the policy to attach.'],
+    })
+  }
+  if (badKey.has(name)) {
+    return new ExternalError('BadCredentials', `${where}: AWS refused the credentials for ${site.action} (${name}).`, {
+      cause: error,
+      nextSteps: ['Check the hub key: run `fleet login` again, or check hub.source in the profile.'],
+    })
+  }
+  if (expired.has(name)) {
+    return new ExternalError('ExpiredToken', `${where}: the credentials expired during ${site.action}.`, {
+      cause: error,
+      nextSteps: ['Run the command again; fleet assumes the role afresh when its cached session has expired.'],
+    })
+  }
+  if (name.startsWith('Throttl') || name === 'RequestLimitExceeded' || name === 'TooManyRequestsException') {
+    return new ExternalError('Throttled', `${where}: AWS kept throttling ${site.action} after retries.`, {cause: error})
+  }
+  if (network.has(code) || network.has(name)) {
+    return new ExternalError('Unreachable', `${where}: could not reach AWS for ${site.action} (${code}).`, {
+      cause: error,
+      nextSteps: ['Check the network, and AWS_ENDPOINT_URL if you use an emulator.'],
+    })
+  }
+  return new ExternalError('AwsError', `${where}: ${site.action} failed: ${name}${detail ? `: ${detail}` : ''}`, {
+    cause: error,
+  })
+}
+
+function firstSentence(message: string): string {
+  return message.split('\n')[0]!.slice(0, 300)
+}

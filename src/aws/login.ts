@@ -1,0 +1,48 @@
+import {ExternalError, UsageError} from '../errors.js'
+import {openSecretStore, Services} from '../secrets/secret-store.js'
+import {createStsPort} from './clients.js'
+import type {StoredHubKey} from './hub.js'
+import {SessionCache} from './session-cache.js'
+
+const KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,}$/
+
+/** Parses "ACCESS_KEY_ID SECRET" (whitespace or newline between) from stdin. */
+export function parseKeyInput(text: string): StoredHubKey {
+  const [accessKeyId, secretAccessKey, ...rest] = text.trim().split(/\s+/)
+  if (!accessKeyId || !secretAccessKey || rest.length > 0) {
+    throw new UsageError('BadKeyInput', 'Expected the access key id and the secret access key, on two lines.')
+  }
+  return checkKey({accessKeyId, secretAccessKey})
+}
+
+export function checkKey(key: StoredHubKey): StoredHubKey {
+  if (!KEY_ID.test(key.accessKeyId)) throw new UsageError('BadKeyInput', 'That does not look like an access key id (AKIA...).')
+  if (key.secretAccessKey.length < 16) throw new UsageError('BadKeyInput', 'That secret access key is too short.')
+  return key
+}
+
+/** Asks STS who the key belongs to; a refused key is never stored. */
+export async function verifyHubKey(key: StoredHubKey, region: string): Promise<string> {
+  const sts = await createStsPort({account: 'hub', accountId: '', region, credentials: key})
+  try {
+    return (await sts.callerIdentity()).arn
+  } catch (error) {
+    const code = (error as {code?: string}).code
+    throw new ExternalError(code ?? 'BadCredentials', 'AWS refused that key; nothing was stored.', {cause: error})
+  }
+}
+
+/** Stores the hub key for a profile and forgets the profile's cached sessions. */
+export async function storeHubKey(profile: string, key: StoredHubKey): Promise<void> {
+  const store = await openSecretStore()
+  await store.set(Services.hub, profile, JSON.stringify(key))
+  await new SessionCache(store).clearProfile(profile)
+}
+
+/** Removes the hub key and the sessions; true when a key was stored. */
+export async function removeHubKey(profile: string): Promise<{removed: boolean; sessions: number}> {
+  const store = await openSecretStore()
+  const removed = await store.delete(Services.hub, profile)
+  const sessions = await new SessionCache(store).clearProfile(profile)
+  return {removed, sessions}
+}

@@ -1,0 +1,184 @@
+import createDebug from 'debug'
+
+import {ExternalError, FleetError} from '../errors.js'
+import type {Profile, ResolvedAccount} from '../profile/load.js'
+import {KeychainUnavailableError, memoryStore, openSecretStore, type SecretStore} from '../secrets/secret-store.js'
+import {
+  type ClientContext,
+  clientConfig,
+  createEc2Port,
+  createIamPort,
+  createRdsPort,
+  createStsPort,
+  type Ec2Port,
+  type IamPort,
+  type RdsPort,
+  type StsPort,
+} from './clients.js'
+import {mapAwsError} from './errors.js'
+import {resolveHubCredentials} from './hub.js'
+import {type Credentials, fingerprint, SessionCache} from './session-cache.js'
+
+const debug = createDebug('fleet:aws')
+
+/** One account's AWS, behind the assumed role. Clients load on first use. */
+export interface AccountAws {
+  readonly account: ResolvedAccount
+  readonly roleArn: string
+  ec2(): Promise<Ec2Port>
+  rds(): Promise<RdsPort>
+  sts(): Promise<StsPort>
+  iam(): Promise<IamPort>
+}
+
+export interface ProviderOptions {
+  askMfaCode: (serial: string) => Promise<string>
+  env?: NodeJS.ProcessEnv
+  /** For tests: the keychain to use instead of the OS one. */
+  secrets?: SecretStore | null
+}
+
+/**
+ * The one AWS door: assumes each account's role with the hub identity
+ * (sessions cached in the keychain until five minutes before expiry) and
+ * hands out narrow clients whose errors are already fleet errors.
+ */
+export class AwsProvider {
+  private hub?: Promise<Credentials>
+  private readonly accounts = new Map<string, Promise<AccountAws>>()
+
+  private constructor(
+    private readonly profile: Profile,
+    private readonly secrets: SecretStore | null,
+    private readonly sessions: SessionCache,
+    private readonly options: ProviderOptions,
+  ) {}
+
+  static async create(profile: Profile, options: ProviderOptions): Promise<AwsProvider> {
+    const secrets = options.secrets === undefined ? await reachableKeychain() : options.secrets
+    const sessions = new SessionCache(secrets ?? memoryStore())
+    return new AwsProvider(profile, secrets, sessions, options)
+  }
+
+  /** The account's clients; the role is assumed once per run at most. */
+  forAccount(account: ResolvedAccount): Promise<AccountAws> {
+    let session = this.accounts.get(account.name)
+    if (!session) {
+      session = this.open(account)
+      this.accounts.set(account.name, session)
+    }
+    return session
+  }
+
+  /** STS as the hub itself: who fleet is before assuming any role. */
+  async hubSts(): Promise<StsPort> {
+    const credentials = await this.hubCredentials()
+    const region = this.profile.accounts[0]?.region ?? 'us-east-1'
+    return createStsPort({account: 'hub', accountId: '', region, credentials})
+  }
+
+  /**
+   * The hub's failure, if resolving it failed. It is the same for every
+   * account, so services raise it once for the whole command instead of
+   * reporting it per account.
+   */
+  hubFailure(): unknown {
+    return this.hubError
+  }
+
+  private hubError: unknown
+
+  private hubCredentials(): Promise<Credentials> {
+    this.hub ??= resolveHubCredentials({
+      profileName: this.profile.name,
+      hub: this.profile.data.hub,
+      secrets: this.secrets,
+      openSecrets: () => openSecretStore(),
+      sessions: this.sessions,
+      region: this.profile.accounts[0]?.region ?? 'us-east-1',
+      askMfaCode: this.options.askMfaCode,
+      env: this.options.env,
+    }).catch((error: unknown) => {
+      this.hubError = error
+      throw error
+    })
+    return this.hub
+  }
+
+  private async open(account: ResolvedAccount): Promise<AccountAws> {
+    const credentials = await this.roleCredentials(account)
+    const ctx: ClientContext = {account: account.name, accountId: account.accountId, region: account.region, credentials}
+    const once = <T>(make: () => Promise<T>) => {
+      let made: Promise<T> | undefined
+      return () => (made ??= make())
+    }
+    return {
+      account,
+      roleArn: account.roleArn,
+      ec2: once(() => createEc2Port(ctx)),
+      rds: once(() => createRdsPort(ctx)),
+      sts: once(() => createStsPort(ctx)),
+      iam: once(() => createIamPort(ctx)),
+    }
+  }
+
+  private async roleCredentials(account: ResolvedAccount): Promise<Credentials> {
+    const hub = await this.hubCredentials()
+    const key = `${this.profile.name}:${account.name}`
+    const fp = fingerprint(hub.accessKeyId, account.roleArn, account.externalId, this.profile.data.hub.mfaSerial)
+    const cached = await this.sessions.get(key, fp)
+    if (cached) {
+      debug('%s: cached role session', account.name)
+      return cached
+    }
+    const fresh = await assumeRole(hub, account, this.profile.name)
+    await this.sessions.put(key, fp, fresh)
+    return fresh
+  }
+}
+
+async function assumeRole(hub: Credentials, account: ResolvedAccount, profileName: string): Promise<Credentials> {
+  const {STSClient, AssumeRoleCommand} = await import('@aws-sdk/client-sts')
+  const sts = new STSClient(clientConfig({region: account.region, credentials: hub}))
+  debug('%s: AssumeRole %s', account.name, account.roleArn)
+  try {
+    const out = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: account.roleArn,
+        RoleSessionName: `fleet-${profileName}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
+        ExternalId: account.externalId,
+        DurationSeconds: 3600,
+      }),
+    )
+    const c = out.Credentials
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new ExternalError('AssumeRoleEmpty', 'AssumeRole returned no credentials.')
+    return {accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration}
+  } catch (error) {
+    const mapped = mapAwsError(error, {account: account.name, accountId: account.accountId, region: account.region, action: 'sts:AssumeRole'})
+    if (mapped.code === 'AccessDenied') {
+      throw new ExternalError('RoleNotAssumable', `account ${account.name}: cannot assume ${account.roleArn} (AccessDenied).`, {
+        cause: error,
+        nextSteps: ["Check the role's trust policy and externalId: `fleet iam policy` prints the trust policy to use."],
+      })
+    }
+    throw mapped
+  } finally {
+    sts.destroy()
+  }
+}
+
+/** The OS keychain when one answers, else null (sessions then live in memory). */
+async function reachableKeychain(): Promise<SecretStore | null> {
+  try {
+    const store = await openSecretStore()
+    await store.get('fleet-probe', 'probe')
+    return store
+  } catch (error) {
+    if (error instanceof KeychainUnavailableError) {
+      debug('no keychain: sessions live in memory for this command')
+      return null
+    }
+    if (error instanceof FleetError) throw error
+    return null
+  }
+}

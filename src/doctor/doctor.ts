@@ -1,0 +1,106 @@
+import type {AccountAws, AwsProvider} from '../aws/provider.js'
+import {toErrorInfo} from '../errors.js'
+import {allActions} from '../iam/policy.js'
+import type {Profile, ResolvedAccount} from '../profile/load.js'
+import {pickFleetInstance} from '../status/instances.js'
+import {fanOut} from '../util/fan-out.js'
+
+/** One check: passed, failed, or not checked (`ok: null`) with the reason. */
+export interface Check {
+  name: 'role' | 'identity' | 'instance' | 'permissions' | 'rds-public-access'
+  ok: boolean | null
+  detail: string
+}
+
+export interface AccountDoctor {
+  name: string
+  accountId: string
+  region: string
+  ok: boolean
+  checks: Check[]
+}
+
+export interface DoctorResult {
+  profile: string
+  accounts: AccountDoctor[]
+}
+
+/**
+ * `fleet doctor`, the AWS part: can each role be assumed, is it the right
+ * account, is there exactly one instance, which permissions are missing, and
+ * can the database be made public at all. A failed check does not stop the
+ * ones after it unless they depend on it (no role, nothing else to check).
+ */
+export async function runDoctor(profile: Profile, provider: AwsProvider, concurrency: number): Promise<DoctorResult> {
+  const outcomes = await fanOut(profile.accounts, concurrency, (account) => checkAccount(profile, provider, account))
+  if (provider.hubFailure()) throw provider.hubFailure()
+  const accounts = profile.accounts.map((account, i): AccountDoctor => {
+    const o = outcomes[i]!
+    const checks = o.ok ? o.value : [{name: 'role' as const, ok: false, detail: o.error.message}]
+    return {name: account.name, accountId: account.accountId, region: account.region, ok: checks.every((c) => c.ok !== false), checks}
+  })
+  return {profile: profile.name, accounts}
+}
+
+async function checkAccount(profile: Profile, provider: AwsProvider, account: ResolvedAccount): Promise<Check[]> {
+  let aws: AccountAws
+  try {
+    aws = await provider.forAccount(account)
+  } catch (error) {
+    return [{name: 'role', ok: false, detail: toErrorInfo(error).message}]
+  }
+  const checks: Check[] = [{name: 'role', ok: true, detail: `assumed ${account.roleArn}`}]
+  const results = await Promise.all([
+    attempt('identity', () => checkIdentity(aws, account)),
+    attempt('instance', () => checkInstance(aws, account)),
+    attempt('permissions', () => checkPermissions(aws)),
+    profile.data.rds?.account === account.name ? attempt('rds-public-access', () => checkRds(aws, profile.data.rds!.instance)) : null,
+  ])
+  for (const r of results) if (r) checks.push(r)
+  return checks
+}
+
+async function attempt(name: Check['name'], run: () => Promise<Omit<Check, 'name'>>): Promise<Check> {
+  try {
+    return {name, ...(await run())}
+  } catch (error) {
+    return {name, ok: false, detail: toErrorInfo(error).message}
+  }
+}
+
+async function checkIdentity(aws: AccountAws, account: ResolvedAccount) {
+  const id = await (await aws.sts()).callerIdentity()
+  return id.account === account.accountId
+    ? {ok: true, detail: `acting as ${id.arn}`}
+    : {ok: false, detail: `the role acts in account ${id.account}, but the profile says ${account.accountId}`}
+}
+
+async function checkInstance(aws: AccountAws, account: ResolvedAccount) {
+  const all = await (await aws.ec2()).describeInstances()
+  const where = `account ${account.name}`
+  const i = pickFleetInstance(all, account.instance, where)
+  return {ok: true, detail: `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name})`}
+}
+
+async function checkPermissions(aws: AccountAws) {
+  try {
+    const denied = await (await aws.iam()).deniedActions(aws.roleArn, allActions())
+    return denied.length === 0
+      ? {ok: true, detail: `all ${allActions().length} actions fleet uses are allowed`}
+      : {ok: false, detail: `missing: ${denied.join(', ')} (see \`fleet iam policy\`)`}
+  } catch (error) {
+    // Without iam:SimulatePrincipalPolicy (or on an emulator without it) fleet cannot tell.
+    return {ok: null, detail: `not checked: ${toErrorInfo(error).message}`}
+  }
+}
+
+async function checkRds(aws: AccountAws, identifier: string) {
+  const db = await (await aws.rds()).describeDbInstance(identifier)
+  if (!db) return {ok: false, detail: `no DB instance "${identifier}" in this account and region`}
+  const vpcId = db.DBSubnetGroup?.VpcId
+  if (!vpcId) return {ok: null, detail: `${identifier} reports no VPC; cannot tell`}
+  const gateways = await (await aws.ec2()).internetGatewaysOf(vpcId)
+  return gateways.length > 0
+    ? {ok: true, detail: `${identifier}'s VPC ${vpcId} has internet gateway ${gateways[0]!.InternetGatewayId}`}
+    : {ok: false, detail: `${identifier}'s VPC ${vpcId} has no internet gateway: public access would not be reachable`}
+}

@@ -1,0 +1,25 @@
+import {ux} from '@oclif/core'
+
+export interface Progress {
+  tick(label?: string): void
+  done(summary?: string): void
+}
+
+/**
+ * A spinner with a count on stderr while accounts are worked. Shown only on
+ * a TTY, so scripts and `--json` consumers see a clean stderr.
+ */
+export function progress(title: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (!stream.isTTY || process.env.CI) return {tick() {}, done() {}}
+  let count = 0
+  ux.action.start(title, `0/${total}`)
+  return {
+    tick(label) {
+      count += 1
+      ux.action.status = `${count}/${total}${label ? ` (${label})` : ''}`
+    },
+    done(summary) {
+      ux.action.stop(summary ?? 'done')
+    },
+  }
+}
