@@ -110,7 +110,7 @@ describe('fleet arch', () => {
   })
 
   test('show --json: the architecture and the desired state of every account', async () => {
-    const run = await fleet(['arch', 'show', '1', '--profile', example, '--json'])
+    const run = await fleet(['arch', 'show', '1', '--profile', example, '--offline', '--json'])
     expect(run.code).toBe(0)
     expect(json(run).desired).toEqual([
       {account: 'lb', role: 'lb+app', state: 'running', type: 't2.medium', ports: [8080]},
@@ -121,7 +121,7 @@ describe('fleet arch', () => {
   })
 
   test('show of an unknown id exits 2 and lists the known ones', async () => {
-    const run = await fleet(['arch', 'show', '7', '--profile', example, '--json'])
+    const run = await fleet(['arch', 'show', '7', '--profile', example, '--offline', '--json'])
     expect(run.code).toBe(2)
     expect(json(run).error).toMatchObject({code: 'UnknownArchitecture', message: expect.stringContaining('Known: 1, 2, 3, 4-1, 4-2, 5, 6')})
   })

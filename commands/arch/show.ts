@@ -1,9 +1,12 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {FleetCommand} from '../../src/cli/base-command.js'
-import {renderTable} from '../../src/output/table.js'
+import {openAws} from '../../src/cli/context.js'
+import {ExitCode, type ErrorInfo} from '../../src/errors.js'
 import {type DesiredAccount, desiredState} from '../../src/plan/desired.js'
-import {formatApps, formatNginx, formatRdsPublic} from '../../src/profile/arch-format.js'
+import {readActual} from '../../src/plan/actual.js'
+import {type PlannedChange, planChanges} from '../../src/plan/plan.js'
+import {renderArchShow} from '../../src/plan/render.js'
 import {type ArchitectureView, architectureView} from '../../src/profile/architecture.js'
 import {loadProfile, requireSection} from '../../src/profile/load.js'
 
@@ -12,20 +15,27 @@ export interface ArchShowResult {
   architecture: ArchitectureView
   /** Every account of the profile under this architecture. */
   desired: DesiredAccount[]
+  /** What `fleet up --arch ID` would change now; null with --offline. */
+  plan: PlannedChange[] | null
+  errors: Array<{account: string; error: ErrorInfo}>
 }
 
 export default class ArchShow extends FleetCommand {
-  static override summary = 'Show one architecture and the state it wants for each account.'
+  static override summary = 'Show one architecture and what `fleet up` would change to reach it.'
 
-  static override description = `The architecture's load balancer type, app servers and ports, nginx settings and RDS public access, then what each account's instance should be under it: the nginx host and the app servers running, every other account stopped. Reads the profile only: nothing is called.`
+  static override description = `The architecture's load balancer type, app servers and ports, nginx settings and RDS public access, then per account the state it wants (the nginx host and the app servers running, every other account stopped) and, read from AWS, what \`fleet up --arch ID\` would do: start, stop, resize or nothing. With --offline nothing is called.`
 
   static override examples = [
-    {description: 'Architecture 6 of the default profile.', command: '<%= config.bin %> <%= command.id %> 6'},
-    {description: 'Architecture 4-1 of the example fleet, as JSON.', command: '<%= config.bin %> <%= command.id %> 4-1 --profile profiles/example.yaml --json'},
+    {description: 'Architecture 6 and the plan to reach it.', command: '<%= config.bin %> <%= command.id %> 6'},
+    {description: 'Architecture 4-1 of the example fleet, without calling AWS, as JSON.', command: '<%= config.bin %> <%= command.id %> 4-1 --profile profiles/example.yaml --offline --json'},
   ]
 
   static override args = {
     id: Args.string({description: 'Architecture id, as in `fleet arch list`.', required: true}),
+  }
+
+  static override flags = {
+    offline: Flags.boolean({summary: 'Show the architecture only; do not read the instances from AWS.'}),
   }
 
   async run(): Promise<ArchShowResult> {
@@ -34,18 +44,15 @@ export default class ArchShow extends FleetCommand {
     requireSection(profile, 'architectures', 'fleet arch show')
     const architecture = architectureView(profile, args.id)
     const desired = desiredState(profile, args.id)
-    if (!this.jsonEnabled()) this.log(render(architecture, desired))
-    return {profile: profile.name, architecture, desired}
+    let plan: PlannedChange[] | null = null
+    let errors: ArchShowResult['errors'] = []
+    if (!flags.offline) {
+      const actual = await readActual(profile, await openAws(profile), flags.concurrency)
+      plan = planChanges(desired, actual.instances)
+      errors = actual.errors
+    }
+    if (!this.jsonEnabled()) this.log(renderArchShow(architecture, desired, plan, errors))
+    if (errors.length > 0) this.setExitCode(ExitCode.external)
+    return {profile: profile.name, architecture, desired, plan, errors}
   }
-}
-
-function render(view: ArchitectureView, desired: DesiredAccount[]): string {
-  const lines = [`Architecture ${view.id}${view.description ? `: ${view.description}` : ''}`, '']
-  lines.push(`  LB          ${view.lb.account ?? '-'} (${view.lb.instanceType ?? 'type as is'})`)
-  lines.push(`  App servers ${formatApps(view.apps)}`)
-  lines.push(`  nginx       ${formatNginx(view.nginx)}`)
-  lines.push(`  RDS public  ${formatRdsPublic(view.rdsPublic)}`, '')
-  const rows = desired.map((d) => [d.account, d.role, d.state, d.type ?? 'as is', d.ports.join(', ') || '-'])
-  lines.push(renderTable(['ACCOUNT', 'ROLE', 'STATE', 'TYPE', 'PORTS'], rows))
-  return lines.join('\n')
 }
