@@ -1,0 +1,176 @@
+import {Readable} from 'node:stream'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {NodeSSH} from 'node-ssh'
+import type {Client, ClientChannel} from 'ssh2'
+
+import {BugError, FleetError} from '../errors.js'
+import {sendSignal} from './channel-signal.js'
+import {TIMEOUT_EXIT_CODES, withRemoteTimeout, withSudo} from './command-line.js'
+import {commandFailedError, commandTimeoutError, connectionLostError} from './remote-errors.js'
+import {shellQuote} from './shell-quote.js'
+import {streamLines} from './stream.js'
+import type {ExecOptions, ExecResult, FileStat, RemoteShell, RemoteStream, RemoteTarget, StreamOptions} from './types.js'
+
+/** Exit code our file scripts use for "no such file" (sysexits' EX_NOINPUT). */
+const MISSING = 66
+/** How long past its timeout a command may take before we stop waiting for the host. */
+const BACKSTOP_MS = 5000
+
+interface RawResult {
+  stdout: Buffer
+  stderr: Buffer
+  code: number | null
+  signal: string | null
+}
+
+/** A RemoteShell over one node-ssh connection. Made by `connect`. */
+export class SshRemoteShell implements RemoteShell {
+  private readonly connection: Client
+  private lost: unknown = null
+  private disposed = false
+
+  constructor(
+    private readonly ssh: NodeSSH,
+    readonly target: RemoteTarget,
+  ) {
+    if (!ssh.connection) throw new BugError('SshNotConnected', 'SshRemoteShell needs a connected NodeSSH')
+    this.connection = ssh.connection
+    // Without an 'error' listener, a connection reset would crash the process.
+    this.connection.on('error', (error: Error) => (this.lost ??= error))
+    this.connection.on('close', () => {
+      if (!this.disposed) this.lost ??= new Error('the server closed the connection')
+    })
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const raw = await this.execRaw(command, options)
+    return {stdout: raw.stdout.toString('utf8'), stderr: raw.stderr.toString('utf8'), code: raw.code, signal: raw.signal}
+  }
+
+  async execOrThrow(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const result = await this.exec(command, options)
+    // Some tools (docker, nginx -T) report on stdout: show it when stderr is empty.
+    if (result.code !== 0) throw commandFailedError(this.target, command, result.code, result.signal, result.stderr.trim() ? result.stderr : result.stdout)
+    return result
+  }
+
+  async readFile(path: string, options: {sudo?: boolean} = {}): Promise<Buffer | null> {
+    const quoted = shellQuote(path)
+    const raw = await this.execRaw(`[ -e ${quoted} ] || exit ${MISSING}; exec cat -- ${quoted}`, options)
+    if (raw.code === MISSING) return null
+    this.check(raw, `read ${path}`)
+    return raw.stdout
+  }
+
+  async writeFileInPlace(path: string, content: Buffer | string, options: {sudo?: boolean} = {}): Promise<void> {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content
+    // Upload to a private temp file (outside the target's folder, so no
+    // `include *.conf` can see it), check every byte arrived, then copy into
+    // the target: `cat >` truncates and rewrites the same inode, and keeps
+    // its mode and owner.
+    const script = [
+      'set -e',
+      't=$(mktemp "${TMPDIR:-/tmp}/fleet-write.XXXXXX")',
+      `trap 'rm -f "$t"' EXIT`,
+      'cat > "$t"',
+      'n=$(wc -c < "$t")',
+      `[ "$n" -eq ${bytes.length} ] || { echo "fleet: received $n of ${bytes.length} bytes" >&2; exit 1; }`,
+      `cat -- "$t" > ${shellQuote(path)}`,
+    ].join('\n')
+    const raw = await this.execRaw(`sh -c ${shellQuote(script)}`, {...options, stdin: bytes})
+    this.check(raw, `write ${path}`)
+  }
+
+  async stat(path: string, options: {sudo?: boolean} = {}): Promise<FileStat | null> {
+    const quoted = shellQuote(path)
+    // -L: a symlink's target, the file a write goes to.
+    const raw = await this.execRaw(`[ -e ${quoted} ] || exit ${MISSING}; exec stat -L -c '%f %u %g %s %i' -- ${quoted}`, options)
+    if (raw.code === MISSING) return null
+    this.check(raw, `stat ${path}`)
+    const [mode, uid, gid, size, inode] = raw.stdout.toString('utf8').trim().split(' ')
+    return {
+      mode: Number.parseInt(mode ?? '', 16),
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+      inode: Number(inode),
+    }
+  }
+
+  stream(command: string, options: StreamOptions): RemoteStream {
+    this.assertUsable()
+    return streamLines(this.ssh, this.withSudo(command, options.sudo), options, {lostError: () => this.lostError()})
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return
+    this.disposed = true
+    const closed = new Promise<void>((resolve) => this.connection.once('close', () => resolve()))
+    this.ssh.dispose()
+    await Promise.race([closed, sleep(2000)])
+  }
+
+  private async execRaw(command: string, options: ExecOptions): Promise<RawResult> {
+    this.assertUsable()
+    const {timeoutMs} = options
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    let channel: ClientChannel | undefined
+    let abandoned = false
+    // The remote `timeout` ends the command on time; this local backstop
+    // only fires when the host stops answering.
+    const abandon = () => {
+      abandoned = true
+      if (!channel) return
+      sendSignal(channel, 'KILL')
+      channel.close()
+    }
+    const timer = timeoutMs === undefined ? undefined : setTimeout(abandon, timeoutMs + BACKSTOP_MS)
+    const line = timeoutMs === undefined ? command : withRemoteTimeout(command, timeoutMs)
+    const started = Date.now()
+    const running = this.ssh.execCommand(this.withSudo(line, options.sudo), {
+      stdin: typeof options.stdin === 'string' || options.stdin === undefined ? options.stdin : Readable.from([options.stdin]),
+      noTrim: true,
+      onChannel: (opened) => {
+        channel = opened
+        if (abandoned) abandon()
+      },
+      onStdout: (chunk) => stdout.push(chunk),
+      onStderr: (chunk) => stderr.push(chunk),
+    })
+    try {
+      const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null)]
+      const result = await Promise.race([running, ...limit])
+      const remoteTimeout = timeoutMs !== undefined && TIMEOUT_EXIT_CODES.has(result?.code ?? -1) && Date.now() - started >= timeoutMs
+      if (abandoned || result === null || remoteTimeout) throw commandTimeoutError(this.target, command, timeoutMs ?? 0)
+      const lost = this.lostError()
+      if (lost && result.code === null) throw lost
+      return {stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), code: result.code, signal: result.signal}
+    } catch (error) {
+      if (error instanceof FleetError) throw error
+      throw this.lostError() ?? connectionLostError(this.target, error)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private check(raw: RawResult, what: string): void {
+    if (raw.code !== 0) throw commandFailedError(this.target, what, raw.code, raw.signal, raw.stderr.toString('utf8'))
+  }
+
+  private withSudo(command: string, sudo = false): string {
+    return withSudo(command, this.target.user, sudo)
+  }
+
+  private lostError(): Error | null {
+    return this.lost === null ? null : connectionLostError(this.target, this.lost)
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new BugError('SshDisposed', `The SSH session to ${this.target.account} was used after dispose().`)
+    const lost = this.lostError()
+    if (lost) throw lost
+  }
+}
+
