@@ -7,49 +7,17 @@ import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client} from '@aws-sdk/client-ec2'
-import {CreateDBInstanceCommand, CreateDBSubnetGroupCommand, RDSClient} from '@aws-sdk/client-rds'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {startLatencyProxy, type LatencyProxy} from './harness/latency-proxy.ts'
-import {fleetEnv, type Moto, roleArn, roleCredentials, runFleet, seedAccount, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
+import {seedDb} from './harness/rds.ts'
+import {fleetEnv, type Moto, roleArn, runFleet, seedAccount, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
 
 let moto: Moto
 let proxy: LatencyProxy
 let dir: string
 const ids = {lb: uniqueAccountId(), app: uniqueAccountId(), empty: uniqueAccountId()}
 const region = 'ap-northeast-2'
-
-/** A MySQL RDS instance in its own VPC, with or without an internet gateway. */
-async function createDb(accountId: string, name: string, withGateway: boolean): Promise<void> {
-  const credentials = await roleCredentials(moto, accountId)
-  const ec2 = new EC2Client({endpoint: moto.endpoint, region, credentials})
-  const rds = new RDSClient({endpoint: moto.endpoint, region, credentials})
-  const vpc = (await ec2.send(new CreateVpcCommand({CidrBlock: '10.20.0.0/16'}))).Vpc!.VpcId!
-  const subnets = []
-  for (const [i, az] of ['a', 'b'].entries()) {
-    const s = await ec2.send(new CreateSubnetCommand({VpcId: vpc, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: `${region}${az}`}))
-    subnets.push(s.Subnet!.SubnetId!)
-  }
-  if (withGateway) {
-    const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!
-    await ec2.send(new AttachInternetGatewayCommand({InternetGatewayId: igw, VpcId: vpc}))
-  }
-  await rds.send(new CreateDBSubnetGroupCommand({DBSubnetGroupName: `${name}-subnets`, DBSubnetGroupDescription: 'test', SubnetIds: subnets}))
-  await rds.send(
-    new CreateDBInstanceCommand({
-      DBInstanceIdentifier: name,
-      DBInstanceClass: 'db.t3.micro',
-      Engine: 'mysql',
-      AllocatedStorage: 20,
-      MasterUsername: 'admin',
-      MasterUserPassword: 'password123',
-      DBSubnetGroupName: `${name}-subnets`,
-    }),
-  )
-  ec2.destroy()
-  rds.destroy()
-}
 
 beforeAll(async () => {
   moto = await startMoto()
@@ -58,8 +26,8 @@ beforeAll(async () => {
   await seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}}]})
   await seedAccount(moto, {accountId: ids.app, instances: [{tags: {fleet: 'app'}}]})
   await seedAccount(moto, {accountId: ids.empty, instances: []})
-  await createDb(ids.lb, 'parking-db', true)
-  await createDb(ids.app, 'closed-db', false)
+  await seedDb(moto, {accountId: ids.lb, identifier: 'parking-db', withInternetGateway: true})
+  await seedDb(moto, {accountId: ids.app, identifier: 'closed-db', withInternetGateway: false})
 })
 
 afterAll(async () => {

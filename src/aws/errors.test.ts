@@ -29,3 +29,13 @@ describe('mapAwsError', () => {
     expect(mapAwsError(err, site).code).toBe('Unreachable')
   })
 })
+
+describe('mapAwsError on answers that are not AWS', () => {
+  it('says the endpoint may not implement the call instead of echoing a parser error', () => {
+    const err = Object.assign(new Error('@aws-sdk XML parse error: mismatched tags <html> and </title>.'), {$metadata: {httpStatusCode: 404}})
+    const mapped = mapAwsError(err, {...site, action: 'iam:SimulatePrincipalPolicy'})
+    expect(mapped.code).toBe('UnreadableAnswer')
+    expect(mapped.message).toContain('(HTTP 404)')
+    expect(mapped.message).not.toContain('<html>')
+  })
+})

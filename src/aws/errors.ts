@@ -66,6 +66,10 @@ export function mapAwsError(error: unknown, site: CallSite): FleetError {
       nextSteps: ['Check the network, and AWS_ENDPOINT_URL if you use an emulator.'],
     })
   }
+  if (/parse error|Unexpected token|Deserialization error/i.test(err?.message ?? '')) {
+    const status = err?.$metadata?.httpStatusCode
+    return new ExternalError('UnreadableAnswer', `${where}: ${site.action} got an answer that is not AWS's${status ? ` (HTTP ${status})` : ''}; an emulator behind AWS_ENDPOINT_URL may not implement it.`, {cause: error})
+  }
   return new ExternalError('AwsError', `${where}: ${site.action} failed: ${name}${detail ? `: ${detail}` : ''}`, {
     cause: error,
   })

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what fleet's tests, bench and demo need on a Debian machine, then
+# `npm ci`. Source it (`. scripts/setup.sh`) so that Node 22 stays on PATH.
+# Idempotent: a second run installs nothing.
+
+fleet_setup() {
+  local packages=(openssh-server nginx-light libsecret-1-dev gnome-keyring dbus wrk iproute2 openssl)
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]} > 0)); then
+    echo "setup: installing ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+
+  # Node 22 from the npm registry when the system's is older.
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)'; then
+    local node22="${FLEET_NODE22_DIR:-$HOME/.cache/fleet-node22}"
+    if [[ ! -x "$node22/node_modules/.bin/node" ]]; then
+      echo "setup: installing Node 22 into $node22"
+      npm install --prefix "$node22" --no-save --no-audit --no-fund node@22 >/dev/null
+    fi
+    export PATH="$node22/node_modules/.bin:$PATH"
+  fi
+  echo "setup: node $(node --version), npm $(npm --version)"
+
+  # The AWS emulator the tests and the demo run against.
+  if ! command -v moto_server >/dev/null; then
+    pip install 'moto[server]>=5.2,<6'
+  fi
+
+  npm ci --no-audit --no-fund
+}
+
+fleet_setup
