@@ -17,6 +17,7 @@ import {
 } from './clients.js'
 import {mapAwsError} from './errors.js'
 import {resolveHubCredentials} from './hub.js'
+import {createSecurityGroupPort, type SecurityGroupPort} from './security-groups.js'
 import {type Credentials, fingerprint, SessionCache} from './session-cache.js'
 
 const debug = createDebug('fleet:aws')
@@ -29,6 +30,7 @@ export interface AccountAws {
   rds(): Promise<RdsPort>
   sts(): Promise<StsPort>
   iam(): Promise<IamPort>
+  sg(): Promise<SecurityGroupPort>
 }
 
 export interface ProviderOptions {
@@ -119,6 +121,7 @@ export class AwsProvider {
       rds: once(() => createRdsPort(ctx)),
       sts: once(() => createStsPort(ctx)),
       iam: once(() => createIamPort(ctx)),
+      sg: once(() => createSecurityGroupPort(ctx)),
     }
   }
 
