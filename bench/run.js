@@ -11,8 +11,7 @@
 // The harness modules are TypeScript: Node 22.18+ runs them by stripping
 // their types, so the bench and the tests share one harness.
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {availableParallelism, loadavg, tmpdir} from 'node:os'
+import {availableParallelism, loadavg} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -20,7 +19,7 @@ import pLimit from 'p-limit'
 
 import {deleteAllSecrets, startKeyring} from '../test/harness/keyring.ts'
 import {startLatencyProxy} from '../test/harness/latency-proxy.ts'
-import {fleetEnv, runFleet, seedAccount, startMoto, writeProfile} from '../test/harness/moto.ts'
+import {fleetEnv, removeTempDirs, runFleet, seedAccount, startMoto, tempDir, writeProfile} from '../test/harness/moto.ts'
 import {benchNginx} from './nginx.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -29,7 +28,8 @@ const DELAY_MS = 100
 const REGION = 'ap-northeast-2'
 const HELP_RUNS = 11
 const TARGETS = {ratio10: 1.3, ratio50: 2, help: 2.5}
-const MOTO_SERVERS = Number(process.env.FLEET_BENCH_MOTO_SERVERS ?? 2)
+const MOTO_SERVERS = Number(process.env.FLEET_BENCH_MOTO_SERVERS ?? 3)
+const REPEAT = Number(process.env.FLEET_BENCH_REPEAT ?? 3)
 
 const cleanups = []
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)))
@@ -46,6 +46,7 @@ try {
 async function main() {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ')
   console.log(`fleet bench · node ${process.version} · ${availableParallelism()} cores, load ${load} · ${new Date().toISOString()}\n`)
+  cleanups.push(removeTempDirs)
   const keyring = await startKeyring()
   cleanups.push(() => keyring.stop())
   // The CLI's children inherit it through fleetEnv().
@@ -100,25 +101,29 @@ function profileFor(accounts) {
 }
 
 async function benchStatus({proxy, keyring, accounts}) {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'))
-  cleanups.push(() => rmSync(dir, {recursive: true, force: true}))
-  const rows = []
+  const dir = tempDir('fleet-bench-')
   // One untimed run first, so that T(1) does not also pay for cold disk caches.
-  const warmUp = fleetEnv(proxy)
-  await timeStatus(await writeProfile(dir, profileFor(accounts.slice(0, 1)), 'warm-up'), warmUp, 1)
-  rmSync(join(warmUp.HOME, '..'), {recursive: true, force: true})
+  await timeStatus(await writeProfile(dir, profileFor(accounts.slice(0, 1)), 'warm-up'), fleetEnv(proxy), 1)
+  const rows = []
   for (const n of SIZES) {
     const profile = await writeProfile(dir, profileFor(accounts.slice(0, n)), `bench-${n}`)
-    // Cold: a FLEET_HOME never used, and no cached role sessions.
-    const env = fleetEnv(proxy)
-    await deleteAllSecrets(keyring.env, 'fleet-session')
-    proxy.clear()
-    const cold = await timeStatus(profile, env, n)
-    const coldCalls = callStats(proxy)
-    proxy.clear()
-    const warm = await timeStatus(profile, env, n)
-    rows.push({n, cold, warm, coldCalls, warmCalls: callStats(proxy)})
-    rmSync(join(env.HOME, '..'), {recursive: true, force: true})
+    const colds = []
+    const warms = []
+    let coldCalls
+    let warmCalls
+    // Medians of a few pairs: one run alone is at the mercy of the machine.
+    for (let i = 0; i < REPEAT; i++) {
+      // Cold: a FLEET_HOME never used, and no cached role sessions.
+      const env = fleetEnv(proxy)
+      await deleteAllSecrets(keyring.env, 'fleet-session')
+      proxy.clear()
+      colds.push(await timeStatus(profile, env, n))
+      coldCalls = callStats(proxy)
+      proxy.clear()
+      warms.push(await timeStatus(profile, env, n))
+      warmCalls = callStats(proxy)
+    }
+    rows.push({n, cold: median(colds), warm: median(warms), coldCalls, warmCalls})
   }
   return rows
 }
@@ -171,7 +176,7 @@ function statusFailure(run, n) {
 
 function printStatusTable(rows) {
   const base = rows.find((r) => r.n === 1)
-  console.log(`fleet status --json, ${DELAY_MS} ms added to every AWS call`)
+  console.log(`fleet status --json, ${DELAY_MS} ms added to every AWS call (median of ${REPEAT} runs each; calls of the last run)`)
   console.log(table(
     ['accounts', 'cold ms', 'warm ms', 'cold / T(1)', 'warm / T(1)', 'target', 'cold calls', 'warm calls'],
     rows.map((r) => [
@@ -205,7 +210,6 @@ function benchHelp(target) {
     bare.push(timeSync(process.execPath, ['-e', '0'], env))
     help.push(timeSync(process.execPath, [join(ROOT, 'bin', 'run.js'), '--help'], env))
   }
-  rmSync(join(env.HOME, '..'), {recursive: true, force: true})
   return {help: median(help), bare: median(bare)}
 }
 

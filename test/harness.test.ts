@@ -145,6 +145,18 @@ describe('latency proxy', () => {
     ])
   })
 
+  it('slows chosen requests down and answers them normally', async () => {
+    proxy.clear()
+    const id = uniqueAccountId()
+    const ec2 = await accountEc2(proxy, id)
+    proxy.inject({kind: 'slow', action: 'DescribeInstances', accountId: id, delayMs: 400})
+    await ec2.send(new DescribeInstancesCommand({}))
+    ec2.destroy()
+    const [slow] = proxy.requests({action: 'DescribeInstances'})
+    expect(slow).toMatchObject({fault: 'slow', status: 200})
+    expect((slow?.endedAt ?? 0) - (slow?.startedAt ?? 0)).toBeGreaterThanOrEqual(500)
+  })
+
   it('drops connections on request', async () => {
     proxy.clear()
     proxy.inject({kind: 'drop', action: 'GetCallerIdentity'})

@@ -37,7 +37,7 @@ export interface RecordedRequest {
   upstreamMs?: number
 }
 
-export type FaultKind = 'throttle' | 'drop' | 'error'
+export type FaultKind = 'throttle' | 'drop' | 'error' | 'slow'
 
 export interface Fault {
   /** Match only this action (e.g. `AssumeRole`); default any. */
@@ -52,9 +52,11 @@ export interface Fault {
    * `throttle`: the service's own throttling error (EC2: 503
    * RequestLimitExceeded; other query services: 400 Throttling; JSON: 400
    * ThrottlingException); `drop`: the connection is closed without an
-   * answer; `error`: `status` (default 500) with `code` and `message`.
+   * answer; `error`: `status` (default 500) with `code` and `message`;
+   * `slow`: answered normally after `delayMs` more (default 1000).
    */
   kind: FaultKind
+  delayMs?: number
   status?: number
   code?: string
   message?: string

@@ -70,7 +70,12 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     records.push(record)
     await sleep(delayMs)
     const fault = takeFault(faults, record)
-    if (fault) return answerFault(fault, record, res)
+    if (fault?.kind === 'slow') {
+      record.fault = 'slow'
+      await sleep(fault.delayMs ?? 1000)
+    } else if (fault) {
+      return answerFault(fault, record, res)
+    }
     const sent = performance.now()
     const upstream = await forward(agent, shard(record.accountId), req, body)
     record.upstreamMs = performance.now() - sent
