@@ -160,17 +160,18 @@ async function timeStatus(profile, env, n) {
 
 /** Why a run does not count, or undefined: it must exit 0 and report every account ok. */
 function statusFailure(run, n) {
-  if (run.exitCode !== 0) return firstLines(run.stdout || run.stderr)
   let result
   try {
     result = JSON.parse(run.stdout)
   } catch {
-    return `stdout is not JSON: ${firstLines(run.stdout)}`
+    return `stdout is not JSON: ${firstLines(run.stderr || run.stdout)}`
   }
+  if (result?.error) return `${result.error.code}: ${result.error.message}`
   const accounts = result?.accounts ?? []
   const bad = accounts.filter((a) => !a.ok)
-  if (accounts.length !== n) return `expected ${n} accounts in the JSON, got ${accounts.length}`
   if (bad.length) return `${bad.length} accounts not ok, e.g. ${JSON.stringify(bad[0].error)}`
+  if (accounts.length !== n) return `expected ${n} accounts in the JSON, got ${accounts.length}`
+  if (run.exitCode !== 0) return firstLines(run.stderr)
   return undefined
 }
 
@@ -209,6 +210,8 @@ function benchHelp(target) {
   for (let i = 0; i < HELP_RUNS; i++) {
     bare.push(timeSync(process.execPath, ['-e', '0'], env))
     help.push(timeSync(process.execPath, [join(ROOT, 'bin', 'run.js'), '--help'], env))
+    // One failure says it all.
+    if (help.at(-1) === null || bare.at(-1) === null) break
   }
   return {help: median(help), bare: median(bare)}
 }
@@ -261,8 +264,11 @@ function verdict(value, target) {
   return value <= target ? 'MET' : 'NOT MET'
 }
 
+/** The error line of a Node stack trace if there is one, else the first lines. */
 function firstLines(text) {
-  return String(text).trim().split('\n').slice(0, 3).join(' | ')
+  const lines = String(text).trim().split('\n')
+  const error = lines.find((l) => /^\w*Error\b/.test(l.trim()))
+  return error ? error.trim() : lines.slice(0, 3).join(' | ')
 }
 
 async function cleanup() {
