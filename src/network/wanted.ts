@@ -34,7 +34,9 @@ export interface DbTarget {
 
 /** The group fleet adds its rules to: `accounts.X.securityGroup` if set, else the instance's first group. */
 export function groupOf(account: ResolvedAccount, instance: Instance): string | null {
-  return account.securityGroup ?? instance.SecurityGroups?.[0]?.GroupId ?? null
+  // The primary interface's groups are the instance's groups on AWS; moto fills only the interface's.
+  const primary = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0) ?? instance.NetworkInterfaces?.[0]
+  return account.securityGroup ?? instance.SecurityGroups?.[0]?.GroupId ?? primary?.Groups?.[0]?.GroupId ?? null
 }
 
 /** Each app's group admits the LB's address (`lbIp`: public or private, as nginx.address says) on the app's ports. */

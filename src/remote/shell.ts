@@ -108,7 +108,7 @@ export class SshRemoteShell implements RemoteShell {
     this.disposed = true
     const closed = new Promise<void>((resolve) => this.connection.once('close', () => resolve()))
     this.ssh.dispose()
-    await Promise.race([closed, sleep(2000)])
+    await Promise.race([closed, sleep(2000, undefined, {ref: false})])
   }
 
   private async execRaw(command: string, options: ExecOptions): Promise<RawResult> {

@@ -70,10 +70,10 @@ export function streamLines(ssh: NodeSSH, command: string, options: StreamOption
       if (channel) {
         if (input) input.write('\x03')
         else sendSignal(channel, 'TERM')
-        const ended = await Promise.race([settled.then(() => true), sleep(INTERRUPT_GRACE_MS, false)])
+        const ended = await Promise.race([settled.then(() => true), sleep(INTERRUPT_GRACE_MS, false, {ref: false})])
         if (!ended) channel.close()
       }
-      await Promise.race([settled, sleep(CLOSE_WAIT_MS)])
+      await Promise.race([settled, sleep(CLOSE_WAIT_MS, undefined, {ref: false})])
       input?.end()
     },
   }

@@ -8,6 +8,7 @@ import {
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -148,8 +149,10 @@ async function launch(ec2: EC2Client, spec: SeedInstance): Promise<string> {
   }
   if (spec.privateIp) {
     const subnetId = await subnetFor(ec2, spec.privateIp)
+    // AWS puts an interface without groups in its VPC's default group; moto leaves it with none.
+    const groups = await defaultGroupOf(ec2, subnetId)
     input.NetworkInterfaces = [
-      {DeviceIndex: 0, SubnetId: subnetId, PrivateIpAddress: spec.privateIp, AssociatePublicIpAddress: spec.publicIp ?? true},
+      {DeviceIndex: 0, SubnetId: subnetId, PrivateIpAddress: spec.privateIp, AssociatePublicIpAddress: spec.publicIp ?? true, Groups: groups},
     ]
   }
   const {Instances} = await ec2.send(new RunInstancesCommand(input))
@@ -157,6 +160,16 @@ async function launch(ec2: EC2Client, spec: SeedInstance): Promise<string> {
   if (!id) throw new Error('RunInstances returned no instance')
   if (spec.state === 'stopped') await ec2.send(new StopInstancesCommand({InstanceIds: [id]}))
   return id
+}
+
+/** The default security group of the subnet's VPC, as AWS would use it. */
+async function defaultGroupOf(ec2: EC2Client, subnetId: string): Promise<string[]> {
+  const subnet = await ec2.send(new DescribeSubnetsCommand({SubnetIds: [subnetId]}))
+  const vpcId = subnet.Subnets?.[0]?.VpcId
+  if (!vpcId) return []
+  const filters = [{Name: 'vpc-id', Values: [vpcId]}, {Name: 'group-name', Values: ['default']}]
+  const groups = await ec2.send(new DescribeSecurityGroupsCommand({Filters: filters}))
+  return (groups.SecurityGroups ?? []).map((g) => g.GroupId!).slice(0, 1)
 }
 
 /** The subnet (/24, in a /16 VPC) holding `ip`, created on first use. */
