@@ -41,7 +41,7 @@ const rds = (accountName: string, instance: string) => ({account: accountName, i
 describe('fleet doctor', () => {
   it('passes a ready fleet and marks what it could not check', async () => {
     const file = await writeProfile(dir, {region, hub: {source: 'env'}, accounts: {lb: account(ids.lb, 'lb'), app: account(ids.app, 'app')}, rds: rds('lb', 'parking-db')}, 'ready')
-    const run = await runFleet(['doctor', '--profile', file, '--json'], {env: fleetEnv(moto)})
+    const run = await runFleet(['doctor', '--profile', file, '--no-ssh', '--json'], {env: fleetEnv(moto)})
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
     const lb = out.accounts[0]
@@ -66,7 +66,7 @@ describe('fleet doctor', () => {
       'broken',
     )
     proxy.inject({action: 'AssumeRole', accountId: ids.lb, kind: 'error', status: 403, code: 'AccessDenied', message: 'no'})
-    const run = await runFleet(['doctor', '--profile', file], {env: fleetEnv(proxy)})
+    const run = await runFleet(['doctor', '--profile', file, '--no-ssh'], {env: fleetEnv(proxy)})
     expect(run.exitCode).toBe(3)
     expect(run.stdout).toMatch(/✗ rds-public-access\s+closed-db's VPC vpc-\w+ has no internet gateway/)
     expect(run.stdout).toMatch(/✗ instance\s+account empty: no instance matches tag fleet=x/)

@@ -81,7 +81,7 @@ async function baseCredentials(deps: HubDeps): Promise<Credentials> {
 /** One GetSessionToken with one MFA code, cached like a role session. */
 async function mfaSession(deps: HubDeps, base: Credentials, serial: string): Promise<Credentials> {
   const key = `${deps.profileName}:mfa`
-  const fp = fingerprint(base.accessKeyId, serial)
+  const fp = fingerprint(base.accessKeyId, serial, (deps.env ?? process.env).AWS_ENDPOINT_URL)
   const cached = await deps.sessions.get(key, fp)
   if (cached) {
     debug('reusing the MFA session')

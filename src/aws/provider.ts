@@ -128,7 +128,9 @@ export class AwsProvider {
   private async roleCredentials(account: ResolvedAccount): Promise<Credentials> {
     const hub = await this.hubCredentials()
     const key = `${this.profile.name}:${account.name}`
-    const fp = fingerprint(hub.accessKeyId, account.roleArn, account.externalId, this.profile.data.hub.mfaSerial)
+    // The endpoint too: a session from an emulator is no session on AWS, nor on another emulator.
+    const endpoint = (this.options.env ?? process.env).AWS_ENDPOINT_URL
+    const fp = fingerprint(hub.accessKeyId, account.roleArn, account.externalId, this.profile.data.hub.mfaSerial, endpoint)
     const cached = await this.sessions.get(key, fp)
     if (cached) {
       debug('%s: cached role session', account.name)

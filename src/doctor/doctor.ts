@@ -2,12 +2,13 @@ import type {AccountAws, AwsProvider} from '../aws/provider.js'
 import {toErrorInfo} from '../errors.js'
 import {allActions} from '../iam/policy.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
-import {pickFleetInstance} from '../status/instances.js'
+import {type InstanceView, pickFleetInstance, viewOf} from '../status/instances.js'
+import {remoteChecks} from './remote-checks.js'
 import {fanOut} from '../util/fan-out.js'
 
 /** One check: passed, failed, or not checked (`ok: null`) with the reason. */
 export interface Check {
-  name: 'role' | 'identity' | 'instance' | 'permissions' | 'rds-public-access'
+  name: 'role' | 'identity' | 'instance' | 'permissions' | 'rds-public-access' | 'ssh' | 'nginx' | 'app-tools'
   ok: boolean | null
   detail: string
 }
@@ -31,8 +32,8 @@ export interface DoctorResult {
  * can the database be made public at all. A failed check does not stop the
  * ones after it unless they depend on it (no role, nothing else to check).
  */
-export async function runDoctor(profile: Profile, provider: AwsProvider, concurrency: number): Promise<DoctorResult> {
-  const outcomes = await fanOut(profile.accounts, concurrency, (account) => checkAccount(profile, provider, account))
+export async function runDoctor(profile: Profile, provider: AwsProvider, concurrency: number, options: {ssh: boolean} = {ssh: true}): Promise<DoctorResult> {
+  const outcomes = await fanOut(profile.accounts, concurrency, (account) => checkAccount(profile, provider, account, options.ssh))
   if (provider.hubFailure()) throw provider.hubFailure()
   const accounts = profile.accounts.map((account, i): AccountDoctor => {
     const o = outcomes[i]!
@@ -42,7 +43,7 @@ export async function runDoctor(profile: Profile, provider: AwsProvider, concurr
   return {profile: profile.name, accounts}
 }
 
-async function checkAccount(profile: Profile, provider: AwsProvider, account: ResolvedAccount): Promise<Check[]> {
+async function checkAccount(profile: Profile, provider: AwsProvider, account: ResolvedAccount, ssh: boolean): Promise<Check[]> {
   let aws: AccountAws
   try {
     aws = await provider.forAccount(account)
@@ -50,13 +51,20 @@ async function checkAccount(profile: Profile, provider: AwsProvider, account: Re
     return [{name: 'role', ok: false, detail: toErrorInfo(error).message}]
   }
   const checks: Check[] = [{name: 'role', ok: true, detail: `assumed ${account.roleArn}`}]
+  let instance: InstanceView | null = null
   const results = await Promise.all([
     attempt('identity', () => checkIdentity(aws, account)),
-    attempt('instance', () => checkInstance(aws, account)),
+    attempt('instance', async () => {
+      const found = await checkInstance(aws, account)
+      instance = found.view
+      return {ok: found.ok, detail: found.detail}
+    }),
     attempt('permissions', () => checkPermissions(aws)),
     profile.data.rds?.account === account.name ? attempt('rds-public-access', () => checkRds(aws, profile.data.rds!.instance)) : null,
   ])
   for (const r of results) if (r) checks.push(r)
+  const found = instance as InstanceView | null
+  if (ssh && found) checks.push(...(await remoteChecks(profile, account, found)))
   return checks
 }
 
@@ -79,7 +87,7 @@ async function checkInstance(aws: AccountAws, account: ResolvedAccount) {
   const all = await (await aws.ec2()).describeInstances()
   const where = `account ${account.name}`
   const i = pickFleetInstance(all, account.instance, where)
-  return {ok: true, detail: `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name})`}
+  return {ok: true, detail: `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name})`, view: viewOf(i)}
 }
 
 async function checkPermissions(aws: AccountAws) {

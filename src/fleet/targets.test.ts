@@ -66,3 +66,19 @@ describe('appServersOf', () => {
     expect(() => appServersOf(example, '42', null)).toThrow(expect.objectContaining({code: 'UnknownArchitecture', exitCode: 2}))
   })
 })
+
+describe('remoteTargetFor against an AWS emulator', () => {
+  test('refuses an instance IP the emulator made up, but not ssh.host or a loopback address', () => {
+    const saved = process.env.AWS_ENDPOINT_URL
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000'
+    try {
+      expect(() => remoteTargetFor(example.account('app-1'), instance({publicIp: '54.214.1.2'}))).toThrow(/comes from the AWS emulator/)
+      expect(remoteTargetFor(example.account('app-1'), instance({publicIp: '127.0.0.5'})).host).toBe('127.0.0.5')
+      const pinned = {...example.account('app-1'), ssh: {user: 'ec2-user', host: '10.9.8.7'}}
+      expect(remoteTargetFor(pinned, instance({publicIp: '54.214.1.2'})).host).toBe('10.9.8.7')
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL
+      else process.env.AWS_ENDPOINT_URL = saved
+    }
+  })
+})

@@ -27,6 +27,7 @@ export function remoteTargetFor(account: ResolvedAccount, instance: InstanceView
       {nextSteps: [`Start it (fleet up), or set accounts.${account.name}.ssh.host to an address this machine can reach.`]},
     )
   }
+  if (ssh?.host === undefined) refuseEmulatedAddress(account, host)
   return {
     account: account.name,
     instanceId: instance.id,
@@ -35,6 +36,20 @@ export function remoteTargetFor(account: ResolvedAccount, instance: InstanceView
     user: ssh?.user ?? DEFAULT_SSH_USER,
     ...(ssh?.key === undefined ? {} : {keyFile: ssh.key}),
   }
+}
+
+/**
+ * Against an AWS emulator (AWS_ENDPOINT_URL set), an instance's IP is made
+ * up: it may belong to anyone. fleet connects there only to addresses of
+ * this machine, or to an ssh.host the profile names.
+ */
+function refuseEmulatedAddress(account: ResolvedAccount, host: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.AWS_ENDPOINT_URL || /^(127\.|::1$|localhost$)/.test(host)) return
+  throw new ExternalError(
+    'EmulatedAddress',
+    `${account.name}'s instance IP ${host} comes from the AWS emulator at AWS_ENDPOINT_URL, so it is no real host; fleet will not connect to it.`,
+    {nextSteps: [`Set accounts.${account.name}.ssh.host to a host this machine can reach (e.g. a test sshd on 127.0.0.1).`]},
+  )
 }
 
 /**

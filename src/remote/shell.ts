@@ -140,7 +140,7 @@ export class SshRemoteShell implements RemoteShell {
       onStderr: (chunk) => stderr.push(chunk),
     })
     try {
-      const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null)]
+      const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null, {ref: false})]
       const result = await Promise.race([running, ...limit])
       const remoteTimeout = timeoutMs !== undefined && TIMEOUT_EXIT_CODES.has(result?.code ?? -1) && Date.now() - started >= timeoutMs
       if (abandoned || result === null || remoteTimeout) throw commandTimeoutError(this.target, command, timeoutMs ?? 0)
