@@ -6,6 +6,14 @@ import {fileURLToPath} from 'node:url'
 
 import {loadOclif} from './load-oclif.js'
 
+// `fleet ... | head`: a reader that stops early is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
+
 const kind = isHelp(process.argv.slice(2)) ? 'help' : 'run'
 // Node's compile cache for the ES modules a command loads (dist/commands,
 // dist/chunks); help loads none. oclif itself has a fuller cache, see

@@ -17,8 +17,9 @@ fleet_setup() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 
-  # Node 22 from the npm registry when the system's is older.
-  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)'; then
+  # Node 22 from the npm registry when the system's is older (22.18+: the demo
+  # and the bench load the TypeScript test harness with Node's type stripping).
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)'; then
     local node22="${FLEET_NODE22_DIR:-$HOME/.cache/fleet-node22}"
     if [[ ! -x "$node22/node_modules/.bin/node" ]]; then
       echo "setup: installing Node 22 into $node22"

@@ -110,7 +110,7 @@ describe('oclif.manifest.json', () => {
     expect(generated.code, generated.stderr).toBe(0)
 
     const fresh = JSON.parse(readFileSync(join(copy, 'oclif.manifest.json'), 'utf8')) as Manifest
-    expect(manifest, 'oclif.manifest.json is stale: run `npm run build` and commit it').toEqual(fresh)
+    expect(manifest, 'oclif.manifest.json is stale: run `npm run manifest` and commit it').toEqual(fresh)
   })
 
   test('has a command for every file in commands/', async () => {

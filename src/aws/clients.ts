@@ -60,7 +60,7 @@ function guard(ctx: ClientContext) {
 }
 
 export async function createEc2Port(ctx: ClientContext): Promise<Ec2Port> {
-  const ec2 = await import('@aws-sdk/client-ec2')
+  const ec2 = await import('./sdk/ec2.js')
   const client = new ec2.EC2Client(clientConfig(ctx))
   const call = guard(ctx)
   return {
@@ -84,7 +84,7 @@ export async function createEc2Port(ctx: ClientContext): Promise<Ec2Port> {
 }
 
 export async function createRdsPort(ctx: ClientContext): Promise<RdsPort> {
-  const rds = await import('@aws-sdk/client-rds')
+  const rds = await import('./sdk/rds.js')
   const client = new rds.RDSClient(clientConfig(ctx))
   const call = guard(ctx)
   return {
@@ -102,7 +102,7 @@ export async function createRdsPort(ctx: ClientContext): Promise<RdsPort> {
 }
 
 export async function createStsPort(ctx: ClientContext): Promise<StsPort> {
-  const sts = await import('@aws-sdk/client-sts')
+  const sts = await import('./sdk/sts.js')
   const client = new sts.STSClient(clientConfig(ctx))
   const call = guard(ctx)
   return {
@@ -115,7 +115,7 @@ export async function createStsPort(ctx: ClientContext): Promise<StsPort> {
 }
 
 export async function createIamPort(ctx: ClientContext): Promise<IamPort> {
-  const iam = await import('@aws-sdk/client-iam')
+  const iam = await import('./sdk/iam.js')
   // IAM is global: its endpoint lives in us-east-1 whatever the account's region.
   const client = new iam.IAMClient(clientConfig({...ctx, region: 'us-east-1'}))
   const call = guard(ctx)

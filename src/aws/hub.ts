@@ -89,7 +89,7 @@ async function mfaSession(deps: HubDeps, base: Credentials, serial: string): Pro
   }
   const code = (await deps.askMfaCode(serial)).trim()
   if (!/^\d{6}$/.test(code)) throw new UsageError('BadMfaCode', 'An MFA code is six digits.')
-  const {STSClient, GetSessionTokenCommand} = await import('@aws-sdk/client-sts')
+  const {STSClient, GetSessionTokenCommand} = await import('./sdk/sts.js')
   const sts = new STSClient({region: deps.region, credentials: base})
   try {
     const out = await sts.send(new GetSessionTokenCommand({SerialNumber: serial, TokenCode: code, DurationSeconds: 12 * 3600}))

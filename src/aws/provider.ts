@@ -143,7 +143,7 @@ export class AwsProvider {
 }
 
 async function assumeRole(hub: Credentials, account: ResolvedAccount, profileName: string): Promise<Credentials> {
-  const {STSClient, AssumeRoleCommand} = await import('@aws-sdk/client-sts')
+  const {STSClient, AssumeRoleCommand} = await import('./sdk/sts.js')
   const sts = new STSClient(clientConfig({region: account.region, credentials: hub}))
   debug('%s: AssumeRole %s', account.name, account.roleArn)
   try {

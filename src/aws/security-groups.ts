@@ -43,10 +43,10 @@ export interface SecurityGroupPort {
   revokeIngress(groupId: string, ruleIds: string[]): Promise<void>
 }
 
-type Ec2 = typeof import('@aws-sdk/client-ec2')
+type Ec2 = typeof import('./sdk/ec2.js')
 
 export async function createSecurityGroupPort(ctx: ClientContext): Promise<SecurityGroupPort> {
-  const ec2 = await import('@aws-sdk/client-ec2')
+  const ec2 = await import('./sdk/ec2.js')
   const client = new ec2.EC2Client(clientConfig(ctx))
   const site = (action: string): CallSite => ({account: ctx.account, accountId: ctx.accountId, region: ctx.region, action})
   const call = async <T>(action: string, work: () => Promise<T>): Promise<T> => {
