@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {MutatingCommand} from '../../src/cli/base-command.js'
 import {openAws, openProfile} from '../../src/cli/context.js'
 import {ExitCode} from '../../src/errors.js'
+import {steps} from '../../src/output/progress.js'
 import {withProfileLock} from '../../src/state/profile-lock.js'
 import {renderSync} from '../../src/upstream/render.js'
 import {type SyncResult, upstreamSync} from '../../src/upstream/sync.js'
@@ -26,9 +27,14 @@ It keeps a backup, writes the files in place, runs nginx.test, reloads, and conf
     const {flags} = await this.parse(UpstreamSync)
     const {profile, state} = await openProfile(flags.profile)
     const provider = await openAws(profile)
-    const options = {archFlag: flags.arch, dryRun: flags['dry-run'], concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key']}
+    const spinner = steps('Syncing the nginx upstream')
+    const options = {archFlag: flags.arch, dryRun: flags['dry-run'], concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], onStep: spinner.step}
     const sync = () => upstreamSync(profile, {provider, state}, options)
-    const result = flags['dry-run'] ? await sync() : await withProfileLock(profile.name, sync)
+    const result = await (flags['dry-run'] ? sync() : withProfileLock(profile.name, sync)).catch((error: unknown) => {
+      spinner.done('failed')
+      throw error
+    })
+    spinner.done(result.error ? 'failed' : 'done')
     if (!this.jsonEnabled()) this.log(renderSync(result, flags['dry-run']))
     if (result.error) this.setExitCode(ExitCode.external)
     return result

@@ -5,6 +5,25 @@ export interface Progress {
   done(summary?: string): void
 }
 
+/** A spinner naming the step under way, on stderr and on a TTY only. */
+export interface Steps {
+  step(label: string): void
+  done(summary?: string): void
+}
+
+export function steps(title: string, stream: NodeJS.WriteStream = process.stderr): Steps {
+  if (!stream.isTTY || process.env.CI) return {step() {}, done() {}}
+  ux.action.start(title)
+  return {
+    step(label) {
+      ux.action.status = label
+    },
+    done(summary) {
+      ux.action.stop(summary ?? 'done')
+    },
+  }
+}
+
 /**
  * A spinner with a count on stderr while accounts are worked. Shown only on
  * a TTY, so scripts and `--json` consumers see a clean stderr.

@@ -45,6 +45,8 @@ export interface SyncOptions {
   /** Keep retrying SSH while a just-started LB boots (used by `up`). */
   sshRetryMs?: number
   healthWaitMs?: number
+  /** Told each step as it starts, for a progress display. */
+  onStep?: (label: string) => void
 }
 
 export interface SyncDeps {
@@ -61,13 +63,17 @@ const FOUND_BEFORE = 'nginx-found-before'
  * upstream; a second run with nothing new changes nothing.
  */
 export async function upstreamSync(profile: Profile, deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
+  const step = options.onStep ?? (() => {})
+  step('reading the instances')
   const ctx = await upstreamContext(profile, {...deps, concurrency: options.concurrency}, options.archFlag, 'fleet upstream sync')
   if (ctx.servers.length === 0) {
     throw new ExternalError('NoRunningApps', `No app server of architecture ${ctx.arch.id} is running, and fleet never writes an empty upstream.`, {
       nextSteps: [`Start them: fleet up --arch ${ctx.arch.id}.`, ...ctx.skipped.map((s) => `${s.account}: ${s.reason}`)],
     })
   }
+  step('security groups')
   const securityGroups = await rulesFor(profile, ctx, deps, options)
+  step(`connecting to ${ctx.lb.account}`)
   const connect = {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey, retryForMs: options.sshRetryMs ?? 0}
   const result = await withRemote(ctx.lb.target, connect, (sh) => syncOnHost(sh, ctx, deps, options))
   result.securityGroups = securityGroups
@@ -95,6 +101,8 @@ async function rulesFor(profile: Profile, ctx: UpstreamContext, deps: SyncDeps, 
 
 async function syncOnHost(sh: RemoteShell, ctx: UpstreamContext, deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
   const {nginx} = ctx
+  const step = options.onStep ?? (() => {})
+  step('reading the nginx config')
   const files = await readNginxFiles(sh, ctx)
   const foundBefore = (await deps.state.read<NginxFoundBefore>(FOUND_BEFORE)) ?? undefined
   const plan = planNginxFiles({
@@ -130,6 +138,7 @@ async function syncOnHost(sh: RemoteShell, ctx: UpstreamContext, deps: SyncDeps,
     if (plan.config.changed) {
       changes.push({path: nginx.config, before: files.config.bytes, after: encodeConfig(plan.config.text, files.config.encoding)})
     }
+    step('writing, testing and reloading nginx')
     const outcome = await applyWithRollback(sh, changes, nginx, (dump) => dumpHasUpstream(dump, nginx.upstream, ctx.servers))
     Object.assign(result, {reloaded: outcome.reloaded, rolledBack: outcome.rolledBack, error: outcome.error ? toErrorInfo(outcome.error) : null})
     if (outcome.error) return result
@@ -137,6 +146,7 @@ async function syncOnHost(sh: RemoteShell, ctx: UpstreamContext, deps: SyncDeps,
   }
   const health = ctx.healthPath
   if (health) {
+    step(`asking every server for ${health}`)
     result.health = await checkHealth(sh, ctx.servers, health, options.healthWaitMs)
     const bad = result.health.filter((h) => !h.ok)
     if (bad.length > 0) {
