@@ -98,6 +98,8 @@ async function commandsBundle() {
       ...(await commandEntries()),
       // scripts/gen-schema.js imports it.
       {in: join(root, 'src/profile/json-schema.ts'), out: 'src/profile/json-schema'},
+      // bench/nginx.js builds its configs with fleet's own nginx core.
+      {in: join(root, 'src/nginx/index.ts'), out: 'src/nginx/index'},
     ],
     outdir,
     splitting: true,

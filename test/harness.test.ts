@@ -166,6 +166,27 @@ describe('latency proxy', () => {
     sts.destroy()
     expect(proxy.requests({action: 'GetCallerIdentity'}).map((r) => r.status)).toEqual([0, 200])
   })
+
+  it('replays the answer moto gave to the same call, without asking moto again', async () => {
+    proxy.clear()
+    const id = uniqueAccountId()
+    await seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'replay'}}]})
+    const ec2 = await accountEc2(proxy, id)
+    proxy.setReplay(true)
+    try {
+      const first = await ec2.send(new DescribeInstancesCommand({}))
+      // Changed behind the proxy's back: a replayed answer does not see it.
+      await seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'later'}}]})
+      const second = await ec2.send(new DescribeInstancesCommand({}))
+      expect(second.Reservations).toEqual(first.Reservations)
+      expect(proxy.requests({action: 'DescribeInstances'}).map((r) => r.replayed)).toEqual([false, true])
+    } finally {
+      proxy.setReplay(false)
+    }
+    const live = await ec2.send(new DescribeInstancesCommand({}))
+    ec2.destroy()
+    expect(live.Reservations?.flatMap((r) => r.Instances ?? [])).toHaveLength(2)
+  })
 })
 
 describe('latency proxy over several moto servers', () => {

@@ -104,7 +104,5 @@ async function mfaSession(deps: HubDeps, base: Credentials, serial: string): Pro
     return session
   } catch (error) {
     throw mapAwsError(error, {account: 'hub', action: 'sts:GetSessionToken'})
-  } finally {
-    sts.destroy()
   }
 }

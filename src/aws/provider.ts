@@ -72,6 +72,16 @@ export class AwsProvider {
     return session
   }
 
+  /**
+   * Starts loading the clients a command is about to use while its first
+   * calls (the role sessions) are in flight: loading the EC2 client takes
+   * about as long as one AWS round trip.
+   */
+  preload(...services: Array<'ec2' | 'rds' | 'iam'>): void {
+    const load = {ec2: () => import('./sdk/ec2.js'), rds: () => import('./sdk/rds.js'), iam: () => import('./sdk/iam.js')}
+    for (const service of services) load[service]().catch(() => {})
+  }
+
   /** STS as the hub itself: who fleet is before assuming any role. */
   async hubSts(): Promise<StsPort> {
     const credentials = await this.hubCredentials()
@@ -125,6 +135,18 @@ export class AwsProvider {
     }
   }
 
+  private readonly hubClients = new Map<string, Promise<HubSts>>()
+
+  /** One STS client per region signs every AssumeRole of the run. */
+  private hubStsIn(region: string, hub: Credentials): Promise<HubSts> {
+    let client = this.hubClients.get(region)
+    if (!client) {
+      client = import('./sdk/sts.js').then(({STSClient}) => new STSClient(clientConfig({region, credentials: hub})))
+      this.hubClients.set(region, client)
+    }
+    return client
+  }
+
   private async roleCredentials(account: ResolvedAccount): Promise<Credentials> {
     const hub = await this.hubCredentials()
     const key = `${this.profile.name}:${account.name}`
@@ -136,15 +158,16 @@ export class AwsProvider {
       debug('%s: cached role session', account.name)
       return cached
     }
-    const fresh = await assumeRole(hub, account, this.profile.name)
+    const fresh = await assumeRole(await this.hubStsIn(account.region, hub), account, this.profile.name)
     await this.sessions.put(key, fp, fresh)
     return fresh
   }
 }
 
-async function assumeRole(hub: Credentials, account: ResolvedAccount, profileName: string): Promise<Credentials> {
-  const {STSClient, AssumeRoleCommand} = await import('./sdk/sts.js')
-  const sts = new STSClient(clientConfig({region: account.region, credentials: hub}))
+type HubSts = {send: InstanceType<typeof import('./sdk/sts.js').STSClient>['send']}
+
+async function assumeRole(sts: HubSts, account: ResolvedAccount, profileName: string): Promise<Credentials> {
+  const {AssumeRoleCommand} = await import('./sdk/sts.js')
   debug('%s: AssumeRole %s', account.name, account.roleArn)
   try {
     const out = await sts.send(
@@ -167,8 +190,6 @@ async function assumeRole(hub: Credentials, account: ResolvedAccount, profileNam
       })
     }
     throw mapped
-  } finally {
-    sts.destroy()
   }
 }
 

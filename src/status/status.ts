@@ -39,6 +39,7 @@ export async function fleetStatus(profile: Profile, deps: StatusDeps): Promise<S
   const now = (deps.now ?? (() => new Date()))()
   const [arch, ledgers] = await Promise.all([lastAppliedArch(deps.state), deps.state.read<Ledgers>('usage')])
   const nextLedgers: Ledgers = {...ledgers}
+  deps.provider.preload('ec2')
   const outcomes = await fanOut(profile.accounts, deps.concurrency, async (account) => {
     try {
       const seen = await inspectAccount(deps.provider, account)

@@ -33,6 +33,8 @@ export interface RecordedRequest {
   /** Date.now() when the request arrived and when its answer was sent. */
   startedAt: number
   endedAt?: number
+  /** True when the proxy replayed a kept answer instead of asking moto (see LatencyProxy.setReplay). */
+  replayed?: boolean
   /** How long moto itself took to answer (the added delay excluded). */
   upstreamMs?: number
 }

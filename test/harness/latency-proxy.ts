@@ -34,6 +34,14 @@ export interface LatencyProxy {
   peakInFlight(): number
   /** Forgets the records and the peak; pending faults stay. */
   clear(): void
+  /**
+   * With replay on, the first 2xx answer moto gives to a call (same service,
+   * action, account and role) is kept, and later identical calls get it back
+   * without reaching moto: for benchmarks of fleet's own parallelism, where
+   * moto's serial service time (~10 ms a call in one Python process) would be
+   * what a 50-account run measures. Off forgets what was kept.
+   */
+  setReplay(on: boolean): void
   /** Changes the delay added to every later request. */
   setDelay(ms: number): void
   /** Queues a fault for the next matching requests. */
@@ -61,6 +69,9 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
   const accountOfKey = new Map<string, string>()
   let inFlight = 0
   let peak = 0
+  // Replay: answers moto gave once, served again (see `setReplay`).
+  let replay = false
+  const answers = new Map<string, Awaited<ReturnType<typeof forward>>>()
   const agent = new Agent({keepAlive: true, maxSockets: 256})
   const shard = (accountId: string | undefined) =>
     targets[accountId ? Number(BigInt(accountId) % BigInt(targets.length)) : 0] as URL
@@ -77,8 +88,12 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
       return answerFault(fault, record, res)
     }
     const sent = performance.now()
-    const upstream = await forward(agent, shard(record.accountId), req, body)
+    const replayKey = [record.service, record.action, record.accountId, record.roleArn].join('|')
+    const replayed = replay ? answers.get(replayKey) : undefined
+    const upstream = replayed ?? (await forward(agent, shard(record.accountId), req, body))
     record.upstreamMs = performance.now() - sent
+    record.replayed = replayed !== undefined
+    if (replay && !replayed && upstream.status === 200) answers.set(replayKey, upstream)
     record.status = upstream.status
     const key = record.action === 'AssumeRole' && upstream.status === 200 ? issuedAccessKey(upstream.body) : undefined
     if (key && record.accountId) accountOfKey.set(key, record.accountId)
@@ -127,6 +142,10 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     },
     setDelay(ms) {
       delayMs = ms
+    },
+    setReplay(on) {
+      replay = on
+      if (!on) answers.clear()
     },
     inject(fault) {
       faults.push({...fault, times: fault.times ?? 1})
