@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 import {FleetCommand} from '../src/cli/base-command.js'
 import {openProfile} from '../src/cli/context.js'
 import {askSecret, askText, canPrompt} from '../src/cli/prompts.js'
-import {checkKey, parseKeyInput, storeHubKey, verifyHubKey} from '../src/aws/login.js'
+import {assertKeychain, checkKey, parseKeyInput, storeHubKey, verifyHubKey} from '../src/aws/login.js'
 import {UsageError} from '../src/errors.js'
 
 export default class Login extends FleetCommand {
@@ -25,6 +25,7 @@ export default class Login extends FleetCommand {
     if (profile.data.hub.source !== 'keychain') {
       this.warn(`profile ${profile.name} has hub.source: ${profile.data.hub.source}; the stored key is used only with hub.source: keychain.`)
     }
+    await assertKeychain()
     const key = flags.stdin ? parseKeyInput(await text(process.stdin)) : await this.promptKey()
     const identity = await verifyHubKey(key, profile.accounts[0]?.region ?? 'us-east-1')
     await storeHubKey(profile.name, key)

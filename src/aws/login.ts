@@ -32,6 +32,12 @@ export async function verifyHubKey(key: StoredHubKey, region: string): Promise<s
   }
 }
 
+/** Fails before any prompt when there is no keychain to store the key in. */
+export async function assertKeychain(): Promise<void> {
+  const store = await openSecretStore()
+  await store.get(Services.hub, 'fleet-probe')
+}
+
 /** Stores the hub key for a profile and forgets the profile's cached sessions. */
 export async function storeHubKey(profile: string, key: StoredHubKey): Promise<void> {
   const store = await openSecretStore()
