@@ -12,6 +12,7 @@ accounts:
     roleArn: arn:aws:iam::111111111111:role/FleetOperator
     externalId: honors-parking
     instance: { tag: { fleet: lb } }
+    securityGroup: sg-0aaaaaaaaaaaaaaaa
   app-1:
     accountId: "222222222222"
     roleArn: arn:aws:iam::222222222222:role/FleetOperator
@@ -44,6 +45,8 @@ describe('iam policy', async () => {
     expect(appPolicy.Statement.find((s) => s.Sid === 'FleetInstance')!.Resource).toBe('arn:aws:ec2:ap-northeast-2:222222222222:instance/i-0123456789abcdef0')
     expect(appPolicy.Statement.find((s) => s.Sid === 'FleetSecurityGroupRules')!.Resource).toBe('arn:aws:ec2:ap-northeast-2:222222222222:security-group/sg-0123456789abcdef0')
     expect(appPolicy.Statement.some((s) => s.Sid === 'FleetRdsPublicAccess')).toBe(false)
+    // The DB's own group takes the DB rules: the rds account may change any of its groups' rules.
+    expect(lbPolicy.Statement.find((s) => s.Sid === 'FleetSecurityGroupRules')!.Resource).toBe('arn:aws:ec2:ap-northeast-2:111111111111:security-group/*')
   })
 
   it('covers every action fleet calls, once', () => {

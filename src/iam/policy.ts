@@ -35,7 +35,6 @@ export const INSTANCE_ACTIONS = [
 export const SECURITY_GROUP_ACTIONS = [
   'ec2:AuthorizeSecurityGroupIngress',
   'ec2:RevokeSecurityGroupIngress',
-  'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
 ] as const
 
 export const RDS_ACTIONS = ['rds:ModifyDBInstance'] as const
@@ -98,7 +97,9 @@ export function permissionPolicy(profile: Profile, account: ResolvedAccount): Po
           Resource: `${base}:instance/*`,
           Condition: {StringEquals: Object.fromEntries(Object.entries(sel.tag as Record<string, string>).map(([k, v]) => [`aws:ResourceTag/${k}`, v]))},
         }
-  const groups = account.securityGroup ? `${base}:security-group/${account.securityGroup}` : `${base}:security-group/*`
+  // The DB's rules go in the DB instance's own group, which the profile does not name.
+  const hasDb = profile.data.rds?.account === account.name
+  const groups = account.securityGroup && !hasDb ? `${base}:security-group/${account.securityGroup}` : `${base}:security-group/*`
   const statements: Statement[] = [
     {Sid: 'FleetRead', Effect: 'Allow', Action: [...READ_ACTIONS], Resource: '*'},
     instance,
