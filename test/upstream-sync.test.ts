@@ -5,6 +5,7 @@
  * loopback addresses. nginx.address is `private`, so nothing is ever sent to
  * moto's made-up public IPs.
  */
+import {spawn} from 'node:child_process'
 import {readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -16,6 +17,7 @@ import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startMo
 import {type Nginx, startNginx} from './harness/nginx.ts'
 import {type Sshd, startSshd} from './harness/sshd.ts'
 
+const ROOT = new URL('..', import.meta.url).pathname
 const APP_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13']
 const LB_IP = '127.0.0.10'
 
@@ -249,6 +251,30 @@ describe('fleet upstream sync, when nginx says no', () => {
       backends.clear()
       await get(nginx.url, 2)
       expect(backends.servers[0]!.requests.length).toBe(2)
+    } finally {
+      await nginx.stop()
+    }
+  })
+
+  it('Ctrl-C during the change lets it finish, then exits 130 with nginx consistent', async () => {
+    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
+    try {
+      // A slow nginx -t: Ctrl-C arrives while the new files are on disk but not loaded yet.
+      const marker = join(nginx.prefix, 'testing')
+      const file = await profileFor(nginx, {test: `touch ${marker}; sleep 2; ${nginx.commands.test}`})
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      let stdout = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 50))
+      child.kill('SIGINT')
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      expect(code, stdout).toBe(130)
+      // The change went through test, reload and confirmation: what is on disk is what nginx runs.
+      expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(`server ${APP_IPS[2]}:${port()};`)
+      expect(await nginx.dump()).toContain(`server ${APP_IPS[2]}:${port()};`)
+      backends.clear()
+      await get(nginx.url, 6)
+      expect(backends.servers.every((b) => b.requests.length > 0)).toBe(true)
     } finally {
       await nginx.stop()
     }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {MutatingCommand} from '../../src/cli/base-command.js'
 import {openAws, openProfile} from '../../src/cli/context.js'
 import {ExitCode} from '../../src/errors.js'
+import {interruptOnSigint} from '../../src/cli/interrupt.js'
 import {steps} from '../../src/output/progress.js'
 import {withProfileLock} from '../../src/state/profile-lock.js'
 import {renderSync} from '../../src/upstream/render.js'
@@ -28,12 +29,21 @@ It keeps a backup, writes the files in place, runs nginx.test, reloads, and conf
     const {profile, state} = await openProfile(flags.profile)
     const provider = await openAws(profile)
     const spinner = steps('Syncing the nginx upstream')
-    const options = {archFlag: flags.arch, dryRun: flags['dry-run'], concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], onStep: spinner.step}
+    const interrupt = interruptOnSigint()
+    const options = {
+      archFlag: flags.arch,
+      dryRun: flags['dry-run'],
+      concurrency: flags.concurrency,
+      acceptNewHostKey: flags['accept-new-host-key'],
+      onStep: spinner.step,
+      signal: interrupt.signal,
+    }
     const sync = () => upstreamSync(profile, {provider, state}, options)
     const result = await (flags['dry-run'] ? sync() : withProfileLock(profile.name, sync)).catch((error: unknown) => {
       spinner.done('failed')
       throw error
     })
+    interrupt.dispose()
     spinner.done(result.error ? 'failed' : 'done')
     if (!this.jsonEnabled()) this.log(renderSync(result, flags['dry-run']))
     if (result.error) this.setExitCode(ExitCode.external)

@@ -1,5 +1,5 @@
 import type {AwsProvider} from '../aws/provider.js'
-import {type ErrorInfo, ExternalError, toErrorInfo} from '../errors.js'
+import {type ErrorInfo, ExternalError, InterruptedError, toErrorInfo} from '../errors.js'
 import {
   type ConfigEncoding,
   decodeConfig,
@@ -47,6 +47,12 @@ export interface SyncOptions {
   healthWaitMs?: number
   /** Told each step as it starts, for a progress display. */
   onStep?: (label: string) => void
+  /**
+   * Ctrl-C. It is obeyed between steps, never while nginx's files are being
+   * changed: an interrupted write-test-reload would leave files that a re-run
+   * finds as wanted but nginx never loaded.
+   */
+  signal?: AbortSignal
 }
 
 export interface SyncDeps {
@@ -63,7 +69,7 @@ const FOUND_BEFORE = 'nginx-found-before'
  * upstream; a second run with nothing new changes nothing.
  */
 export async function upstreamSync(profile: Profile, deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
-  const step = options.onStep ?? (() => {})
+  const step = stepper(options)
   step('reading the instances')
   const ctx = await upstreamContext(profile, {...deps, concurrency: options.concurrency}, options.archFlag, 'fleet upstream sync')
   if (ctx.servers.length === 0) {
@@ -101,7 +107,7 @@ async function rulesFor(profile: Profile, ctx: UpstreamContext, deps: SyncDeps, 
 
 async function syncOnHost(sh: RemoteShell, ctx: UpstreamContext, deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
   const {nginx} = ctx
-  const step = options.onStep ?? (() => {})
+  const step = stepper(options)
   step('reading the nginx config')
   const files = await readNginxFiles(sh, ctx)
   const foundBefore = (await deps.state.read<NginxFoundBefore>(FOUND_BEFORE)) ?? undefined
@@ -155,6 +161,14 @@ async function syncOnHost(sh: RemoteShell, ctx: UpstreamContext, deps: SyncDeps,
     }
   }
   return result
+}
+
+/** Reports a step, first stopping if Ctrl-C came: steps are the safe places to stop. */
+function stepper(options: SyncOptions): (label: string) => void {
+  return (label) => {
+    if (options.signal?.aborted) throw new InterruptedError('Interrupted', 'Interrupted; nginx was left consistent (a re-run converges).')
+    options.onStep?.(label)
+  }
 }
 
 interface HostFile {
