@@ -211,6 +211,33 @@ describe('fleet upstream sync, on a real nginx', () => {
   })
 })
 
+describe('fleet doctor, on the hosts', () => {
+  it('checks SSH, nginx on the LB and the app tools on the app servers', async () => {
+    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
+    try {
+      const ssh = {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}
+      const account = (id: string, tag: string) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ssh})
+      const file = await writeProfile(nginx.prefix, {
+        region: 'ap-northeast-2',
+        hub: {source: 'env'},
+        accounts: {lb: account(ids.lb, 'lb'), 'app-1': account(ids.a1, 'app')},
+        nginx: {on: 'lb', config: nginx.confPath, upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private'},
+        apps: {restart: 'no-such-compose-tool up -d'},
+      }, 'doctor-hosts')
+      const run = await runFleet(['doctor', '--profile', file, '--json'], {env: fleetEnv(moto)})
+      expect(run.exitCode, run.stderr).toBe(3)
+      const [lb, app] = JSON.parse(run.stdout).accounts
+      const check = (a: {checks: Array<{name: string}>}, name: string) => a.checks.find((c) => c.name === name)
+      expect(check(lb, 'ssh')).toMatchObject({ok: true, detail: `${sshd.user}@${sshd.host}:${sshd.port}`})
+      expect(check(lb, 'nginx')).toMatchObject({ok: true})
+      expect(check(app, 'ssh')).toMatchObject({ok: true})
+      expect(check(app, 'app-tools')).toMatchObject({ok: false, detail: 'no-such-compose-tool not found on the host'})
+    } finally {
+      await nginx.stop()
+    }
+  })
+})
+
 describe('fleet upstream sync, when nginx says no', () => {
   it('restores the files and does not reload when nginx -t fails', async () => {
     const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
