@@ -65,7 +65,7 @@ describe('fleet status', () => {
     expect(app2).toMatchObject({ok: false, instance: null, error: {code: 'AmbiguousInstance'}})
     expect(app2.extras).toEqual([])
 
-    expect(app3).toMatchObject({ok: false, instance: null, error: {code: 'RoleNotAssumable'}})
+    expect(app3).toMatchObject({ok: false, instance: null, error: {code: 'RoleNotAssumable'}, freeTier: {plan: '750-hours', hoursAllowed: 750}})
     expect(app3.error.message).toContain(roleArn(ids.app3))
   })
 

@@ -5,11 +5,7 @@ import type {StatusResult} from './status.js'
 export function renderStatus(result: StatusResult): string {
   const rows = result.accounts.map((a) => {
     const i = a.instance
-    const hours = a.freeTier
-      ? a.freeTier.hoursAllowed === null
-        ? `${a.freeTier.hoursUsed} h (credits)`
-        : `${a.freeTier.hoursUsed}/${a.freeTier.hoursAllowed} h`
-      : null
+    const hours = a.freeTier.hoursAllowed === null ? `${a.freeTier.hoursUsed} h (credits)` : `${a.freeTier.hoursUsed}/${a.freeTier.hoursAllowed} h`
     return [
       a.name,
       i?.id ?? (a.ok ? null : 'ERROR'),

@@ -13,7 +13,7 @@ export interface AccountStatus {
   ok: boolean
   error: ErrorInfo | null
   instance: InstanceView | null
-  freeTier: FreeTier | null
+  freeTier: FreeTier
   /** Things that cost money outside the fleet. */
   extras: CostlyExtra[]
 }
@@ -59,7 +59,9 @@ export async function fleetStatus(profile: Profile, deps: StatusDeps): Promise<S
       const {instance, extras, freeTier, problem} = outcome.value
       return {...base, ok: problem === null, error: problem, instance, freeTier, extras}
     }
-    return {...base, ok: false, error: outcome.error, instance: null, freeTier: null, extras: []}
+    // AWS did not answer now, but the sessions seen before still count.
+    const freeTier = freeTierOf(account.freePlan, ledgers?.[account.name] ?? {}, profile.data.freeTypes, now)
+    return {...base, ok: false, error: outcome.error, instance: null, freeTier, extras: []}
   })
   return {profile: profile.name, arch, accounts}
 }
