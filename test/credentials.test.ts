@@ -68,6 +68,25 @@ describe('login, the keychain and cached sessions', () => {
     expect(proxy.count({action: 'DescribeInstances'})).toBe(2)
   })
 
+  it('prints no secret even with every debug channel on', async () => {
+    const {file} = await profile({source: 'keychain'})
+    const env = {...keychainEnv(), DEBUG: '*'}
+    await runFleet(['login', '--profile', file, '--stdin'], {env, input: keyInput})
+    const first = await runFleet(['status', '--profile', file, '--json'], {env})
+    const second = await runFleet(['status', '--profile', file], {env})
+    expect(first.exitCode, first.stderr).toBe(0)
+    expect(first.stderr).toContain('fleet:aws')
+    const sessions = (await keytar.findCredentials('fleet-session')).map((c) => JSON.parse(c.password) as {secretAccessKey: string; sessionToken: string})
+    expect(sessions.length).toBeGreaterThan(0)
+    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr]) {
+      expect(text).not.toContain(HUB_CREDENTIALS.secretAccessKey)
+      for (const s of sessions) {
+        expect(text).not.toContain(s.secretAccessKey)
+        expect(text).not.toContain(s.sessionToken)
+      }
+    }
+  })
+
   it('logout removes the key and the sessions; then status says to log in (exit 2)', async () => {
     const {file, name} = await profile({source: 'keychain'})
     const env = keychainEnv()
