@@ -103,6 +103,16 @@ async function get(url: string, n: number): Promise<void> {
   }
 }
 
+/** A fresh nginx on the story's config with one live server, stopped after `use`. */
+async function withStoryNginx(use: (nginx: Nginx) => Promise<void>): Promise<void> {
+  const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
+  try {
+    await use(nginx)
+  } finally {
+    await nginx.stop()
+  }
+}
+
 const upstreamFileOf = (nginx: Nginx) => join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
 const exists = (path: string) => stat(path).then(() => true, () => false)
 
@@ -213,8 +223,7 @@ describe('fleet upstream sync, on a real nginx', () => {
 
 describe('fleet doctor, on the hosts', () => {
   it('checks SSH, nginx on the LB and the app tools on the app servers', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       const ssh = {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}
       const account = (id: string, tag: string) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ssh})
       const file = await writeProfile(nginx.prefix, {
@@ -232,16 +241,13 @@ describe('fleet doctor, on the hosts', () => {
       expect(check(lb, 'nginx')).toMatchObject({ok: true})
       expect(check(app, 'ssh')).toMatchObject({ok: true})
       expect(check(app, 'app-tools')).toMatchObject({ok: false, detail: 'no-such-compose-tool not found on the host'})
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 })
 
 describe('fleet upstream sync, when nginx says no', () => {
   it('restores the files and does not reload when nginx -t fails', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       // nginx would look for the upstream file where it is not: the new config fails nginx -t.
       const file = await profileFor(nginx, {upstreamInclude: '/nonexistent/fleet-upstream.conf'})
       const before = await readFile(nginx.confPath)
@@ -257,14 +263,11 @@ describe('fleet upstream sync, when nginx says no', () => {
       backends.clear()
       await get(nginx.url, 2)
       expect(backends.servers[0]!.requests.length).toBe(2)
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 
   it('restores and reloads the old files when the dump does not show the new upstream', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       // A dump that keeps showing the old config, as a container that sees another file would.
       const stale = join(nginx.prefix, 'stale.conf')
       await nginx.write('stale.conf', await readFile(nginx.confPath, 'utf8'))
@@ -278,14 +281,11 @@ describe('fleet upstream sync, when nginx says no', () => {
       backends.clear()
       await get(nginx.url, 2)
       expect(backends.servers[0]!.requests.length).toBe(2)
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 
   it('Ctrl-C during the change lets it finish, then exits 130 with nginx consistent', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       // A slow nginx -t: Ctrl-C arrives while the new files are on disk but not loaded yet.
       const marker = join(nginx.prefix, 'testing')
       const file = await profileFor(nginx, {test: `touch ${marker}; sleep 2; ${nginx.commands.test}`})
@@ -302,26 +302,20 @@ describe('fleet upstream sync, when nginx says no', () => {
       backends.clear()
       await get(nginx.url, 6)
       expect(backends.servers.every((b) => b.requests.length > 0)).toBe(true)
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 
   it('names an nginx.config that does not exist (exit 3)', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       const file = await profileFor(nginx, {config: '/nonexistent/nginx.conf'})
       const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6'], {env: fleetEnv(moto)})
       expect(run.exitCode).toBe(3)
       expect(run.stderr).toContain('nginx.config /nonexistent/nginx.conf does not exist on lb')
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 
   it('says the LB is unreachable, naming the address, and changes nothing', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       const file = await profileFor(nginx)
       const text = (await readFile(file, 'utf8')).replace(`port: ${sshd.port}`, 'port: 1')
       await writeFile(file, text)
@@ -329,14 +323,11 @@ describe('fleet upstream sync, when nginx says no', () => {
       expect(run.exitCode).toBe(3)
       expect(JSON.parse(run.stdout).error.code).toBe('SshUnreachable')
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 
   it('never writes an empty upstream: with every app stopped it refuses (exit 3)', async () => {
-    const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
-    try {
+    await withStoryNginx(async (nginx) => {
       const file = await profileFor(nginx)
       for (const id of appIds) {
         const ec2 = await accountEc2(moto, id)
@@ -348,8 +339,6 @@ describe('fleet upstream sync, when nginx says no', () => {
       expect(run.exitCode).toBe(3)
       expect(JSON.parse(run.stdout).error.code).toBe('NoRunningApps')
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
-    } finally {
-      await nginx.stop()
-    }
+    })
   })
 })

@@ -3,8 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {FleetCommand} from '../../src/cli/base-command.js'
 import {openAws} from '../../src/cli/context.js'
 import {ExitCode, type ErrorInfo} from '../../src/errors.js'
+import {readInstances} from '../../src/fleet/read-instances.js'
 import {type DesiredAccount, desiredState} from '../../src/plan/desired.js'
-import {readActual} from '../../src/plan/actual.js'
 import {type PlannedChange, planChanges} from '../../src/plan/plan.js'
 import {renderArchShow} from '../../src/plan/render.js'
 import {type ArchitectureView, architectureView} from '../../src/profile/architecture.js'
@@ -47,9 +47,9 @@ export default class ArchShow extends FleetCommand {
     let plan: PlannedChange[] | null = null
     let errors: ArchShowResult['errors'] = []
     if (!flags.offline) {
-      const actual = await readActual(profile, await openAws(profile), flags.concurrency)
-      plan = planChanges(desired, actual.instances)
-      errors = actual.errors
+      const read = await readInstances(profile, await openAws(profile), profile.accounts.map((a) => a.name), flags.concurrency)
+      plan = planChanges(desired, new Map([...read].map(([name, r]) => [name, r.instance])))
+      errors = [...read].flatMap(([account, r]) => (r.error ? [{account, error: r.error}] : []))
     }
     if (!this.jsonEnabled()) this.log(renderArchShow(architecture, desired, plan, errors))
     if (errors.length > 0) this.setExitCode(ExitCode.external)

@@ -51,19 +51,18 @@ async function checkAccount(profile: Profile, provider: AwsProvider, account: Re
     return [{name: 'role', ok: false, detail: toErrorInfo(error).message}]
   }
   const checks: Check[] = [{name: 'role', ok: true, detail: `assumed ${account.roleArn}`}]
-  let instance: InstanceView | null = null
+  const instance = findInstance(aws, account)
   const results = await Promise.all([
     attempt('identity', () => checkIdentity(aws, account)),
     attempt('instance', async () => {
-      const found = await checkInstance(aws, account)
-      instance = found.view
-      return {ok: found.ok, detail: found.detail}
+      const i = await instance
+      return {ok: true, detail: `${i.id} (${i.type}, ${i.state})`}
     }),
     attempt('permissions', () => checkPermissions(aws)),
     profile.data.rds?.account === account.name ? attempt('rds-public-access', () => checkRds(aws, profile.data.rds!.instance)) : null,
   ])
   for (const r of results) if (r) checks.push(r)
-  const found = instance as InstanceView | null
+  const found = await instance.catch(() => null)
   if (ssh && found) checks.push(...(await remoteChecks(profile, account, found)))
   return checks
 }
@@ -83,11 +82,9 @@ async function checkIdentity(aws: AccountAws, account: ResolvedAccount) {
     : {ok: false, detail: `the role acts in account ${id.account}, but the profile says ${account.accountId}`}
 }
 
-async function checkInstance(aws: AccountAws, account: ResolvedAccount) {
+async function findInstance(aws: AccountAws, account: ResolvedAccount): Promise<InstanceView> {
   const all = await (await aws.ec2()).describeInstances()
-  const where = `account ${account.name}`
-  const i = pickFleetInstance(all, account.instance, where)
-  return {ok: true, detail: `${i.InstanceId} (${i.InstanceType}, ${i.State?.Name})`, view: viewOf(i)}
+  return viewOf(pickFleetInstance(all, account.instance, `account ${account.name}`))
 }
 
 async function checkPermissions(aws: AccountAws) {

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, test} from 'vitest'
 
-import {withFileLock} from './file-lock.js'
+import {withFileLock} from '../util/file-lock.js'
 import {fingerprintOf, forgetHostKey, type HostKey, hostKeyFromBlob, KnownHosts, PinConflict} from './known-hosts.js'
 
 let dir: string

@@ -22,7 +22,7 @@ import {dirname} from 'node:path'
 
 import {UsageError} from '../errors.js'
 import {homePaths} from '../home.js'
-import {withFileLock} from './file-lock.js'
+import {withFileLock} from '../util/file-lock.js'
 
 export interface HostKey {
   /** e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`. */

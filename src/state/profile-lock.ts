@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {FleetError, GuardrailError} from '../errors.js'
 import {homePaths} from '../home.js'
-import {withFileLock} from '../remote/file-lock.js'
+import {withFileLock} from '../util/file-lock.js'
 
 /** How long a second mutating run waits for the first before it is refused. */
 export const LOCK_WAIT_MS = 30_000
