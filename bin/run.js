@@ -24,10 +24,34 @@ const oclif = loadOclif(fileURLToPath(new URL('../dist/oclif.cjs', import.meta.u
 try {
   // Without DEBUG, oclif's debug-based logger is silent: a silent logger
   // spares loading debug (and with it tty and supports-color).
-  const loadOptions = process.env.DEBUG ? undefined : {logger: silentLogger('oclif')}
-  await oclif.exports.execute({dir: import.meta.url, loadOptions})
+  const argv = process.argv.slice(2)
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const loadOptions = process.env.DEBUG ? {root} : {root, logger: silentLogger('oclif')}
+  try {
+    await oclif.exports.run(argv, loadOptions)
+    await oclif.exports.flush()
+  } catch (error) {
+    // Failures before a command runs (an unknown command): with --json, still one JSON document.
+    if (!wantsJson(argv)) await oclif.exports.handle(error instanceof Error ? error : new Error(String(error)))
+    else printJsonError(error)
+  }
 } finally {
   oclif.saveCache()
+}
+
+function wantsJson(argv) {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json')
+}
+
+/** The spec's error envelope (section 5) for an error oclif raised before any fleet command ran. */
+function printJsonError(error) {
+  const message = String(error?.message ?? error).replace(/\n*See more help with --help$/, '')
+  const unknown = /command .* not found/.test(message)
+  const exitCode = 2
+  const nextSteps = unknown ? ['`fleet --help` lists the commands.'] : ['See `fleet --help`.']
+  process.stdout.write(JSON.stringify({error: {code: unknown ? 'UnknownCommand' : 'BadUsage', message, exitCode, nextSteps}}, null, 2) + '\n')
+  process.exitCode = exitCode
 }
 
 /** A guess at what oclif will do, only to pick a code cache: help, or a command. */

@@ -2,8 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {FleetCommand} from '../src/cli/base-command.js'
 import {openAws, openProfile} from '../src/cli/context.js'
-import {ExitCode, UsageError} from '../src/errors.js'
-import {interruptOnSigint} from '../src/cli/interrupt.js'
+import {exitCodeOf, UsageError} from '../src/errors.js'
 import {readLogs} from '../src/logs/logs.js'
 import {planLogs} from '../src/logs/plan.js'
 import {type HostJson, hostJson, hostProblem, lineFormatter, type LogLineJson, wantsColor} from '../src/logs/render.js'
@@ -55,26 +54,22 @@ With --follow the commands run on a terminal until Ctrl-C, which ends them on ev
     for (const warning of plan.warnings) process.stderr.write(`Warning: ${warning}\n`)
     const format = lineFormatter(plan.sources.map((s) => s.label), {color: wantsColor(process.stdout)})
     const lines: LogLineJson[] = []
-    const interrupt = interruptOnSigint()
-    try {
-      const outcomes = await readLogs(
-        profile,
-        {
-          ...plan,
-          follow: flags.follow,
-          onLine: (source, stream, line) =>
-            json ? lines.push({account: source.account, source: source.kind, stream, line}) : process.stdout.write(`${format(source.label, line)}\n`),
-          onHost: (outcome) => {
-            const problem = hostProblem(outcome)
-            if (problem) process.stderr.write(`${problem}\n`)
-          },
+    const {signal} = this.cancellation()
+    const outcomes = await readLogs(
+      profile,
+      {
+        ...plan,
+        follow: flags.follow,
+        onLine: (source, stream, line) =>
+          json ? lines.push({account: source.account, source: source.kind, stream, line}) : process.stdout.write(`${format(source.label, line)}\n`),
+        onHost: (outcome) => {
+          const problem = hostProblem(outcome)
+          if (problem) process.stderr.write(`${problem}\n`)
         },
-        {provider: await openAws(profile), knownHosts: new KnownHosts(), concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], signal: interrupt.signal},
-      )
-      if (outcomes.some((o) => !o.ok)) this.setExitCode(ExitCode.external)
-      return {lines, hosts: outcomes.map(hostJson)}
-    } finally {
-      interrupt.dispose()
-    }
+      },
+      {provider: await openAws(profile), knownHosts: new KnownHosts(), concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], signal},
+    )
+    this.setExitCode(exitCodeOf(outcomes.map((o) => o.error)))
+    return {lines, hosts: outcomes.map(hostJson)}
   }
 }

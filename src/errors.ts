@@ -59,20 +59,45 @@ export class BugError extends FleetError {
   readonly exitCode = ExitCode.bug
 }
 
-/** The `{code, message}` pair of a per-account error in JSON output. */
+/** The same error (class, code, next steps, cause) with another message. */
+export function rewordError<E extends FleetError>(error: E, message: string): E {
+  const Class = error.constructor as new (code: string, message: string, options: FleetErrorOptions) => E
+  return new Class(error.code, message, {nextSteps: error.nextSteps, cause: error.cause ?? error})
+}
+
+/**
+ * A per-account or per-host error in JSON output: `{code, message}` (spec
+ * section 5), plus what the user can do and the exit code its class stands
+ * for, so that a usage error found in one account still exits 2.
+ */
 export interface ErrorInfo {
   code: string
   message: string
+  nextSteps?: string[]
+  exitCode?: ExitCode
 }
 
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof FleetError) return {code: error.code, message: error.message}
-  if (error instanceof Error) return {code: 'Unexpected', message: error.message}
-  return {code: 'Unexpected', message: String(error)}
+  if (error instanceof FleetError) {
+    const info: ErrorInfo = {code: error.code, message: error.message, exitCode: error.exitCode}
+    if (error.nextSteps.length > 0) info.nextSteps = error.nextSteps
+    return info
+  }
+  if (error instanceof Error) return {code: 'Unexpected', message: error.message, exitCode: ExitCode.bug}
+  return {code: 'Unexpected', message: String(error), exitCode: ExitCode.bug}
 }
 
-/** The exit code of a run whose per-account results are these. */
-export function exitCodeOf(errors: Array<ErrorInfo | null>, guardrail = false): ExitCode {
-  if (guardrail) return ExitCode.guardrail
-  return errors.some((e) => e !== null) ? ExitCode.external : ExitCode.ok
+/** Which exit code wins when a run has several (spec section 6: 4 wins over 3). */
+const PRECEDENCE: readonly ExitCode[] = [ExitCode.interrupted, ExitCode.guardrail, ExitCode.bug, ExitCode.usage, ExitCode.external, ExitCode.ok]
+
+export function worstExitCode(codes: Iterable<ExitCode>): ExitCode {
+  let worst: ExitCode = ExitCode.ok
+  for (const code of codes) if (PRECEDENCE.indexOf(code) < PRECEDENCE.indexOf(worst)) worst = code
+  return worst
+}
+
+/** The exit code of a run whose per-account results are these; an error without a class is external (3). */
+export function exitCodeOf(errors: Iterable<ErrorInfo | null | undefined>, guardrail = false): ExitCode {
+  const codes = [...errors].flatMap((e) => (e ? [e.exitCode ?? ExitCode.external] : []))
+  return worstExitCode(guardrail ? [...codes, ExitCode.guardrail] : codes)
 }

@@ -1,4 +1,3 @@
-import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -6,6 +5,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {runFleet} from './harness/cli.ts'
 
 /**
  * `fleet init` and `fleet arch list/show` through the built binary, as a
@@ -23,14 +24,10 @@ interface Run {
   stderr: string
 }
 
-function fleet(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<Run> {
+async function fleet(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<Run> {
   const env = {PATH: process.env.PATH, HOME: join(root, 'user'), FLEET_HOME: join(root, 'fleet-home'), NO_COLOR: '1', ...options.env}
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], {cwd: options.cwd ?? root, env, timeout: 60_000}, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-      resolve({code, stdout, stderr})
-    })
-  })
+  const run = await runFleet(args, {env, cwd: options.cwd ?? root})
+  return {code: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr}
 }
 
 const json = (run: Run) => JSON.parse(run.stdout) as Record<string, any>
@@ -56,7 +53,7 @@ describe('fleet init', () => {
 
     const again = await fleet(['init', 'lab', '--json'])
     expect(again.code).toBe(2)
-    expect(json(again)).toEqual({error: {code: 'ProfileExists', message: expect.stringContaining(file), exitCode: 2}})
+    expect(json(again)).toEqual({error: {code: 'ProfileExists', message: expect.stringContaining(file), exitCode: 2, nextSteps: [expect.stringContaining('--force')]}})
     expect(await readFile(file, 'utf8')).toContain('# my edit')
 
     const human = await fleet(['init', 'lab'])

@@ -14,6 +14,8 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
+import {runFleet} from './harness/cli.ts'
+
 const REPO = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '')
 const BIN = join(REPO, 'bin', 'run.js')
 
@@ -41,7 +43,10 @@ function run(command: string, args: string[], options: {cwd?: string; extraEnv?:
   })
 }
 
-const fleet = (args: string[], extraEnv?: NodeJS.ProcessEnv) => run(process.execPath, [BIN, ...args], {extraEnv})
+const fleet = async (args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<Run> => {
+  const out = await runFleet(args, {env: {...env, ...extraEnv}, cwd: root})
+  return {code: out.exitCode, stdout: out.stdout, stderr: out.stderr}
+}
 
 /** Runs `fn` over `items`, `limit` at a time (each item spawns node). */
 async function eachLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

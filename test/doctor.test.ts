@@ -69,7 +69,7 @@ describe('fleet doctor', () => {
     const run = await runFleet(['doctor', '--profile', file, '--no-ssh'], {env: fleetEnv(proxy)})
     expect(run.exitCode).toBe(3)
     expect(run.stdout).toMatch(/✗ rds-public-access\s+closed-db's VPC vpc-\w+ has no internet gateway/)
-    expect(run.stdout).toMatch(/✗ instance\s+account empty: no instance matches tag fleet=x/)
+    expect(run.stdout).toMatch(/✗ instance\s+account empty \(\d{12}, ap-northeast-2\): no instance matches tag fleet=x/)
     expect(run.stdout).toMatch(/✗ role\s+account gone: cannot assume/)
     expect(run.stdout).toContain('3 of 3 accounts need attention.')
   })

@@ -4,18 +4,15 @@
  * address per "host" (the profile's ssh.host/ssh.port; moto's public IPs are
  * never used), and a log script that says which address it was reached on.
  */
-import {spawn} from 'node:child_process'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {freePort, type Sshd, startSshd} from './harness/sshd.ts'
-import {fleetEnv, type FleetEnv, type Moto, roleArn, runFleet, seedAccount, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
+import {fleetEnv, type FleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
 import {pidsMatching, uniqueMarker, waitUntilGone} from './remote/helpers.ts'
 
-const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 /** One loopback address per host: the log script prints the one it was reached on. */
 const ADDRESS = {lb: '127.0.61.10', 'app-1': '127.0.61.11', 'app-2': '127.0.61.12'} as const
 /** Every remote log command carries it, so pgrep finds them. */
@@ -182,27 +179,25 @@ describe('fleet logs', () => {
 
   it('--follow streams until Ctrl-C, which ends every remote command and exits 130', async () => {
     const file = await profile()
-    const child = spawn(process.execPath, [BIN, 'logs', 'app-1', 'app-2', '--lb', '--follow', '--profile', file], {env: fleetEnv(moto)})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+    const run = startFleet(['logs', 'app-1', 'app-2', '--lb', '--follow', '--profile', file], {env: fleetEnv(moto)})
+    const stdoutOf = () => run.stdout()
+    const stderrOf = () => run.stderr()
     try {
-      const ticking = () => ['app-1', 'app-2', 'lb'].every((name) => stdout.split('\n').filter((l) => l.startsWith(name) && l.endsWith(' tick')).length >= 2)
-      await waitFor(ticking, 20_000, () => `stdout:\n${stdout}\nstderr:\n${stderr}`)
+      const ticking = () => ['app-1', 'app-2', 'lb'].every((name) => stdoutOf().split('\n').filter((l) => l.startsWith(name) && l.endsWith(' tick')).length >= 2)
+      await waitFor(ticking, 20_000, () => `stdout:\n${stdoutOf()}\nstderr:\n${stderrOf()}`)
       // Three hosts' remote loops (each under a shell that carries the marker).
       expect((await pidsMatching(MARKER)).length).toBeGreaterThanOrEqual(3)
 
-      child.kill('SIGINT')
-      expect(await exited, stderr).toBe(130)
+      run.kill('SIGINT')
+      const {exitCode, stdout, stderr} = await run.done
+      expect(exitCode, stderr).toBe(130)
       expect(stderr).toContain('Interrupted')
       expect(await waitUntilGone(MARKER)).toEqual([])
       // Whole lines only, however the hosts' output interleaved.
       expect(stdout.endsWith('\n')).toBe(true)
       expect(stdout.trimEnd().split('\n').every((l) => /^(lb   |app-1|app-2) \| (app|nginx) from 127\.0\.61\.1\d (since=\S+ first|warn on stderr|last|tick)$/.test(l))).toBe(true)
     } finally {
-      child.kill('SIGKILL')
+      run.kill('SIGKILL')
     }
   })
 })

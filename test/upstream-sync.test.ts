@@ -5,7 +5,6 @@
  * loopback addresses. nginx.address is `private`, so nothing is ever sent to
  * moto's made-up public IPs.
  */
-import {spawn} from 'node:child_process'
 import {readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -13,11 +12,10 @@ import {DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, StopInstanc
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backends, startBackends} from './harness/backends.ts'
-import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
+import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
 import {type Nginx, startNginx} from './harness/nginx.ts'
 import {type Sshd, startSshd} from './harness/sshd.ts'
 
-const ROOT = new URL('..', import.meta.url).pathname
 const APP_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13']
 const LB_IP = '127.0.0.10'
 
@@ -289,13 +287,12 @@ describe('fleet upstream sync, when nginx says no', () => {
       // A slow nginx -t: Ctrl-C arrives while the new files are on disk but not loaded yet.
       const marker = join(nginx.prefix, 'testing')
       const file = await profileFor(nginx, {test: `touch ${marker}; sleep 2; ${nginx.commands.test}`})
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
-      let stdout = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      const run = startFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
       while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 50))
-      child.kill('SIGINT')
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-      expect(code, stdout).toBe(130)
+      run.kill('SIGINT')
+      const {exitCode, stdout} = await run.done
+      expect(exitCode, stdout).toBe(130)
+      expect(JSON.parse(stdout).error).toMatchObject({code: 'Interrupted', message: expect.stringContaining('The new upstream is live; the health check was skipped.')})
       // The change went through test, reload and confirmation: what is on disk is what nginx runs.
       expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(`server ${APP_IPS[2]}:${port()};`)
       expect(await nginx.dump()).toContain(`server ${APP_IPS[2]}:${port()};`)

@@ -2,23 +2,12 @@ import {Args, Flags} from '@oclif/core'
 
 import {FleetCommand} from '../../src/cli/base-command.js'
 import {openAws} from '../../src/cli/context.js'
-import {ExitCode, type ErrorInfo} from '../../src/errors.js'
-import {readInstances} from '../../src/fleet/read-instances.js'
-import {type DesiredAccount, desiredState} from '../../src/plan/desired.js'
-import {type PlannedChange, planChanges} from '../../src/plan/plan.js'
+import {exitCodeOf} from '../../src/errors.js'
 import {renderArchShow} from '../../src/plan/render.js'
-import {type ArchitectureView, architectureView} from '../../src/profile/architecture.js'
-import {loadProfile, requireSection} from '../../src/profile/load.js'
+import {type ArchPlan, planArchitecture} from '../../src/plan/service.js'
+import {loadProfile} from '../../src/profile/load.js'
 
-export interface ArchShowResult {
-  profile: string
-  architecture: ArchitectureView
-  /** Every account of the profile under this architecture. */
-  desired: DesiredAccount[]
-  /** What `fleet up --arch ID` would change now; null with --offline. */
-  plan: PlannedChange[] | null
-  errors: Array<{account: string; error: ErrorInfo}>
-}
+export type ArchShowResult = Omit<ArchPlan, 'instances'>
 
 export default class ArchShow extends FleetCommand {
   static override summary = 'Show one architecture and what `fleet up` would change to reach it.'
@@ -41,18 +30,10 @@ export default class ArchShow extends FleetCommand {
   async run(): Promise<ArchShowResult> {
     const {args, flags} = await this.parse(ArchShow)
     const profile = await loadProfile(flags.profile)
-    requireSection(profile, 'architectures', 'fleet arch show')
-    const architecture = architectureView(profile, args.id)
-    const desired = desiredState(profile, args.id)
-    let plan: PlannedChange[] | null = null
-    let errors: ArchShowResult['errors'] = []
-    if (!flags.offline) {
-      const read = await readInstances(profile, await openAws(profile), profile.accounts.map((a) => a.name), flags.concurrency)
-      plan = planChanges(desired, new Map([...read].map(([name, r]) => [name, r.instance])))
-      errors = [...read].flatMap(([account, r]) => (r.error ? [{account, error: r.error}] : []))
-    }
-    if (!this.jsonEnabled()) this.log(renderArchShow(architecture, desired, plan, errors))
-    if (errors.length > 0) this.setExitCode(ExitCode.external)
-    return {profile: profile.name, architecture, desired, plan, errors}
+    const aws = () => openAws(profile)
+    const {instances: _read, ...result} = await planArchitecture(profile, {aws, concurrency: flags.concurrency}, {archId: args.id, offline: flags.offline})
+    if (!this.jsonEnabled()) this.log(renderArchShow(result.architecture, result.desired, result.plan, result.errors))
+    this.setExitCode(exitCodeOf(result.errors.map((e) => e.error)))
+    return result
   }
 }

@@ -18,7 +18,7 @@ export default class UpstreamShow extends FleetCommand {
     const {flags} = await this.parse(UpstreamShow)
     const {profile, state} = await openProfile(flags.profile)
     const provider = await openAws(profile)
-    const result = await upstreamShow(profile, {provider, state, concurrency: flags.concurrency}, {archFlag: flags.arch, acceptNewHostKey: flags['accept-new-host-key']})
+    const result = await upstreamShow(profile, {provider, state}, {archFlag: flags.arch, acceptNewHostKey: flags['accept-new-host-key'], concurrency: flags.concurrency})
     if (!this.jsonEnabled()) this.log(renderShow(result))
     return result
   }

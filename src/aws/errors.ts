@@ -1,4 +1,5 @@
 import {ExternalError, FleetError} from '../errors.js'
+import {awsDeadlineSeconds} from './deadline.js'
 
 /** Where an AWS call was made, for messages that say what and where. */
 export interface CallSite {
@@ -60,6 +61,12 @@ export function mapAwsError(error: unknown, site: CallSite): FleetError {
   if (name.startsWith('Throttl') || name === 'RequestLimitExceeded' || name === 'TooManyRequestsException') {
     return new ExternalError('Throttled', `${where}: AWS kept throttling ${site.action} after retries.`, {cause: error})
   }
+  if (isTimeout(err)) {
+    return new ExternalError('AwsTimeout', `${where}: AWS did not answer ${site.action} within ${awsDeadlineSeconds()} s (endpoint ${endpointOf(site)}).`, {
+      cause: error,
+      nextSteps: ['Check the network; against an emulator, check that it runs at AWS_ENDPOINT_URL. FLEET_AWS_TIMEOUT sets the deadline in seconds.'],
+    })
+  }
   if (network.has(code) || network.has(name)) {
     return new ExternalError('Unreachable', `${where}: could not reach AWS for ${site.action} (${code}).`, {
       cause: error,
@@ -73,6 +80,19 @@ export function mapAwsError(error: unknown, site: CallSite): FleetError {
   return new ExternalError('AwsError', `${where}: ${site.action} failed: ${name}${detail ? `: ${detail}` : ''}`, {
     cause: error,
   })
+}
+
+function isTimeout(err: {name?: string; code?: string; message?: string}): boolean {
+  return err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT' || /timed out|requestTimeout/i.test(err?.message ?? '')
+}
+
+/** Where the call went: AWS_ENDPOINT_URL, else the service's regional endpoint. */
+function endpointOf(site: CallSite, env: NodeJS.ProcessEnv = process.env): string {
+  const service = site.action.split(':')[0] ?? 'aws'
+  const fromEnv = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ?? env.AWS_ENDPOINT_URL
+  if (fromEnv) return fromEnv
+  const host = service === 'iam' ? 'iam.amazonaws.com' : `${service === 'ce' ? 'ce.us-east-1' : `${service}.${site.region ?? 'us-east-1'}`}.amazonaws.com`
+  return `https://${host}`
 }
 
 function firstSentence(message: string): string {

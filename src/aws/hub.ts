@@ -4,6 +4,7 @@ import {UsageError} from '../errors.js'
 import type {HubConfig} from '../profile/schema.js'
 import {type SecretStore, Services} from '../secrets/secret-store.js'
 import {mapAwsError} from './errors.js'
+import {clientConfig} from './ports/call.js'
 import {type Credentials, fingerprint, type SessionCache} from './session-cache.js'
 
 const debug = createDebug('fleet:hub')
@@ -90,7 +91,7 @@ async function mfaSession(deps: HubDeps, base: Credentials, serial: string): Pro
   const code = (await deps.askMfaCode(serial)).trim()
   if (!/^\d{6}$/.test(code)) throw new UsageError('BadMfaCode', 'An MFA code is six digits.')
   const {STSClient, GetSessionTokenCommand} = await import('./sdk/sts.js')
-  const sts = new STSClient({region: deps.region, credentials: base})
+  const sts = new STSClient(clientConfig({region: deps.region, credentials: base}))
   try {
     const out = await sts.send(new GetSessionTokenCommand({SerialNumber: serial, TokenCode: code, DurationSeconds: 12 * 3600}))
     const c = out.Credentials!

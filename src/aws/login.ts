@@ -1,6 +1,6 @@
-import {ExternalError, UsageError} from '../errors.js'
+import {ExternalError, FleetError, rewordError, UsageError} from '../errors.js'
 import {openSecretStore, Services} from '../secrets/secret-store.js'
-import {createStsPort} from './clients.js'
+import {createStsPort} from './ports/sts.js'
 import type {StoredHubKey} from './hub.js'
 import {SessionCache} from './session-cache.js'
 
@@ -21,14 +21,25 @@ export function checkKey(key: StoredHubKey): StoredHubKey {
   return key
 }
 
-/** Asks STS who the key belongs to; a refused key is never stored. */
+/**
+ * Asks STS who the key belongs to; a refused key is never stored. Only an
+ * answer that refuses the key says so: a refused connection, a 5xx or
+ * throttling is a fault of the network or of AWS, and is reported as such.
+ */
 export async function verifyHubKey(key: StoredHubKey, region: string): Promise<string> {
   const sts = await createStsPort({account: 'hub', accountId: '', region, credentials: key})
   try {
     return (await sts.callerIdentity()).arn
   } catch (error) {
     const code = (error as {code?: string}).code
-    throw new ExternalError(code ?? 'BadCredentials', 'AWS refused that key; nothing was stored.', {cause: error})
+    if (code === 'BadCredentials' || code === 'ExpiredToken' || code === 'AccessDenied') {
+      throw new ExternalError(code, 'AWS refused that key; nothing was stored.', {
+        cause: error,
+        nextSteps: ['Check the access key id and secret (IAM console → Security credentials), then run `fleet login` again.'],
+      })
+    }
+    const fault = error instanceof FleetError ? error : new ExternalError('AwsError', (error as Error).message, {cause: error})
+    throw rewordError(fault, `Could not check the key with AWS STS, so nothing was stored. This is a network or AWS fault, not a verdict on the key:\n${fault.message}`)
   }
 }
 

@@ -3,21 +3,14 @@ import createDebug from 'debug'
 import {ExternalError, FleetError} from '../errors.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {KeychainUnavailableError, memoryStore, openSecretStore, type SecretStore} from '../secrets/secret-store.js'
-import {
-  type ClientContext,
-  clientConfig,
-  createEc2Port,
-  createIamPort,
-  createRdsPort,
-  createStsPort,
-  type Ec2Port,
-  type IamPort,
-  type RdsPort,
-  type StsPort,
-} from './clients.js'
 import {mapAwsError} from './errors.js'
 import {resolveHubCredentials} from './hub.js'
-import {createSecurityGroupPort, type SecurityGroupPort} from './security-groups.js'
+import {type ClientContext, clientConfig} from './ports/call.js'
+import {createEc2Port, type Ec2Port} from './ports/ec2.js'
+import {createIamPort, type IamPort} from './ports/iam.js'
+import {createRdsPort, type RdsPort} from './ports/rds.js'
+import {createSecurityGroupPort, type SecurityGroupPort} from './ports/security-groups.js'
+import {createStsPort, type StsPort} from './ports/sts.js'
 import {type Credentials, fingerprint, SessionCache} from './session-cache.js'
 
 const debug = createDebug('fleet:aws')
@@ -44,14 +37,17 @@ export interface ProviderOptions {
  * The one AWS door: assumes each account's role with the hub identity
  * (sessions cached in the keychain until five minutes before expiry) and
  * hands out narrow clients whose errors are already fleet errors.
+ *
+ * The hub is resolved when the provider is made, before any fan-out: its
+ * failure (no key, no MFA code) is the same for every account, so it fails
+ * the command once instead of once per account.
  */
 export class AwsProvider {
-  private hub?: Promise<Credentials>
   private readonly accounts = new Map<string, Promise<AccountAws>>()
 
   private constructor(
     private readonly profile: Profile,
-    private readonly secrets: SecretStore | null,
+    private readonly hub: Credentials,
     private readonly sessions: SessionCache,
     private readonly options: ProviderOptions,
   ) {}
@@ -59,7 +55,17 @@ export class AwsProvider {
   static async create(profile: Profile, options: ProviderOptions): Promise<AwsProvider> {
     const secrets = options.secrets === undefined ? await reachableKeychain() : options.secrets
     const sessions = new SessionCache(secrets ?? memoryStore())
-    return new AwsProvider(profile, secrets, sessions, options)
+    const hub = await resolveHubCredentials({
+      profileName: profile.name,
+      hub: profile.data.hub,
+      secrets,
+      openSecrets: () => openSecretStore(),
+      sessions,
+      region: hubRegion(profile),
+      askMfaCode: options.askMfaCode,
+      env: options.env,
+    })
+    return new AwsProvider(profile, hub, sessions, options)
   }
 
   /** The account's clients; the role is assumed once per run at most. */
@@ -83,38 +89,8 @@ export class AwsProvider {
   }
 
   /** STS as the hub itself: who fleet is before assuming any role. */
-  async hubSts(): Promise<StsPort> {
-    const credentials = await this.hubCredentials()
-    const region = this.profile.accounts[0]?.region ?? 'us-east-1'
-    return createStsPort({account: 'hub', accountId: '', region, credentials})
-  }
-
-  /**
-   * The hub's failure, if resolving it failed. It is the same for every
-   * account, so services raise it once for the whole command instead of
-   * reporting it per account.
-   */
-  hubFailure(): unknown {
-    return this.hubError
-  }
-
-  private hubError: unknown
-
-  private hubCredentials(): Promise<Credentials> {
-    this.hub ??= resolveHubCredentials({
-      profileName: this.profile.name,
-      hub: this.profile.data.hub,
-      secrets: this.secrets,
-      openSecrets: () => openSecretStore(),
-      sessions: this.sessions,
-      region: this.profile.accounts[0]?.region ?? 'us-east-1',
-      askMfaCode: this.options.askMfaCode,
-      env: this.options.env,
-    }).catch((error: unknown) => {
-      this.hubError = error
-      throw error
-    })
-    return this.hub
+  hubSts(): Promise<StsPort> {
+    return createStsPort({account: 'hub', accountId: '', region: hubRegion(this.profile), credentials: this.hub})
   }
 
   private async open(account: ResolvedAccount): Promise<AccountAws> {
@@ -148,7 +124,7 @@ export class AwsProvider {
   }
 
   private async roleCredentials(account: ResolvedAccount): Promise<Credentials> {
-    const hub = await this.hubCredentials()
+    const hub = this.hub
     const key = `${this.profile.name}:${account.name}`
     // The endpoint too: a session from an emulator is no session on AWS, nor on another emulator.
     const endpoint = (this.options.env ?? process.env).AWS_ENDPOINT_URL
@@ -162,6 +138,10 @@ export class AwsProvider {
     await this.sessions.put(key, fp, fresh)
     return fresh
   }
+}
+
+function hubRegion(profile: Profile): string {
+  return profile.accounts[0]?.region ?? 'us-east-1'
 }
 
 type HubSts = {send: InstanceType<typeof import('./sdk/sts.js').STSClient>['send']}

@@ -1,12 +1,12 @@
 import {AwsProvider} from '../aws/provider.js'
 import {loadProfile, type Profile} from '../profile/load.js'
-import {StateStore} from '../state/state-store.js'
+import {profileState, type StateStore} from '../state/json-store.js'
 import {askMfaCode} from './prompts.js'
 
 /** What most commands need: the profile, its state and the AWS door. */
 export async function openProfile(nameOrPath: string): Promise<{profile: Profile; state: StateStore}> {
   const profile = await loadProfile(nameOrPath)
-  return {profile, state: new StateStore(profile.name)}
+  return {profile, state: profileState(profile.name)}
 }
 
 export function openAws(profile: Profile): Promise<AwsProvider> {

@@ -1,20 +1,43 @@
+import type {Cancel} from '../util/cancel.js'
+
 /**
- * Ctrl-C as an AbortSignal: the first SIGINT asks the run to stop its remote
- * commands and close its connections (it then exits 130); a second one,
- * for when that hangs, exits 130 at once.
+ * Ctrl-C as a Cancel (src/util/cancel.ts). The first SIGINT asks the run to
+ * stop at its next safe point (it then exits 130); the second abandons the
+ * step under way and exits at once, unless a critical section is running:
+ * then the exit waits until that section has restored what it changed. A
+ * third, for a restore that hangs, exits at once.
  */
-export interface Interrupt {
-  signal: AbortSignal
+export interface Interrupt extends Cancel {
   /** Gives SIGINT back to Node's default handling. */
   dispose(): void
 }
 
 export function interruptOnSigint(exit: (code: number) => void = (code) => process.exit(code)): Interrupt {
-  const controller = new AbortController()
+  const first = new AbortController()
+  const second = new AbortController()
+  let critical = 0
+  let presses = 0
   const onSigint = () => {
-    if (controller.signal.aborted) exit(130)
-    else controller.abort()
+    presses += 1
+    if (presses === 1) first.abort()
+    else if (presses === 2) {
+      second.abort()
+      if (critical === 0) exit(130)
+      else process.stderr.write('\nStopping: putting back what was changed first (Ctrl-C again to quit at once).\n')
+    } else exit(130)
   }
   process.on('SIGINT', onSigint)
-  return {signal: controller.signal, dispose: () => process.off('SIGINT', onSigint)}
+  return {
+    signal: first.signal,
+    urgent: second.signal,
+    async critical(fn) {
+      critical += 1
+      try {
+        return await fn()
+      } finally {
+        critical -= 1
+      }
+    },
+    dispose: () => process.off('SIGINT', onSigint),
+  }
 }

@@ -2,7 +2,7 @@ import type {AccountAws, AwsProvider} from '../aws/provider.js'
 import {toErrorInfo} from '../errors.js'
 import {allActions} from '../iam/policy.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
-import {type InstanceView, pickFleetInstance, viewOf} from '../status/instances.js'
+import {findFleetInstance, type InstanceView, viewOf} from '../fleet/instances.js'
 import {remoteChecks} from './remote-checks.js'
 import {fanOut} from '../util/fan-out.js'
 
@@ -34,7 +34,6 @@ export interface DoctorResult {
  */
 export async function runDoctor(profile: Profile, provider: AwsProvider, concurrency: number, options: {ssh: boolean} = {ssh: true}): Promise<DoctorResult> {
   const outcomes = await fanOut(profile.accounts, concurrency, (account) => checkAccount(profile, provider, account, options.ssh))
-  if (provider.hubFailure()) throw provider.hubFailure()
   const accounts = profile.accounts.map((account, i): AccountDoctor => {
     const o = outcomes[i]!
     const checks = o.ok ? o.value : [{name: 'role' as const, ok: false, detail: o.error.message}]
@@ -83,8 +82,7 @@ async function checkIdentity(aws: AccountAws, account: ResolvedAccount) {
 }
 
 async function findInstance(aws: AccountAws, account: ResolvedAccount): Promise<InstanceView> {
-  const all = await (await aws.ec2()).describeInstances()
-  return viewOf(pickFleetInstance(all, account.instance, `account ${account.name}`))
+  return viewOf((await findFleetInstance(await aws.ec2(), account)).instance)
 }
 
 async function checkPermissions(aws: AccountAws) {

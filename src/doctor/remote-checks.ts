@@ -2,7 +2,7 @@ import {toErrorInfo} from '../errors.js'
 import {remoteTargetFor} from '../fleet/targets.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {KnownHosts, shellQuote, withRemote} from '../remote/index.js'
-import type {InstanceView} from '../status/instances.js'
+import type {InstanceView} from '../fleet/instances.js'
 import type {Check} from './doctor.js'
 
 /**

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, test} from 'vitest'
 
 import {profileFromText} from '../profile/load.js'
-import type {InstanceView} from '../status/instances.js'
+import type {InstanceView} from './instances.js'
 import {appServersOf, remoteTargetFor} from './targets.js'
 
 const example = profileFromText(readFileSync(new URL('../../profiles/example.yaml', import.meta.url), 'utf8'), {

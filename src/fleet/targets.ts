@@ -6,7 +6,7 @@
 import {ExternalError} from '../errors.js'
 import {type Profile, type ResolvedAccount, resolveArchitecture} from '../profile/load.js'
 import type {RemoteTarget} from '../remote/types.js'
-import type {InstanceView} from '../status/instances.js'
+import type {InstanceView} from './instances.js'
 
 export const DEFAULT_SSH_USER = 'ec2-user'
 export const DEFAULT_SSH_PORT = 22

@@ -31,7 +31,6 @@ type Script = {lines: string[]; code: number | 'forever'; state?: string}
 function fakes(scripts: Record<string, Script>) {
   const stopped: string[] = []
   const provider: LogsDeps['provider'] = {
-    hubFailure: () => undefined,
     forAccount: async (account) =>
       ({
         ec2: async () => ({
@@ -106,12 +105,5 @@ describe('readLogs', () => {
     )
     await expect(run).rejects.toMatchObject({code: 'Interrupted', exitCode: 130})
     expect(f.stopped.sort()).toEqual(['app-1', 'app-2'])
-  })
-
-  test('a hub that cannot be used fails the run once instead of every host', async () => {
-    const f = fakes({'app-1': {lines: [], code: 0}})
-    const hub = new ExternalError('HubKeyMissing', 'no hub key')
-    const provider: LogsDeps['provider'] = {hubFailure: () => hub, forAccount: async () => Promise.reject(hub)}
-    await expect(readLogs(profile, {sources: [source('app-1')], follow: false, onLine() {}}, deps(f, {provider}))).rejects.toBe(hub)
   })
 })

@@ -12,7 +12,7 @@ import {remoteTargetFor} from '../fleet/targets.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {connect as sshConnect, describeTarget, type KnownHosts, type RemoteShell} from '../remote/index.js'
 import type {ConnectOptions, RemoteStream, RemoteTarget} from '../remote/types.js'
-import {pickFleetInstance, viewOf} from '../status/instances.js'
+import {findFleetInstance, viewOf} from '../fleet/instances.js'
 import type {LogSource, LogSourceKind} from './sources.js'
 
 const debug = createDebug('fleet:logs')
@@ -47,7 +47,7 @@ export interface LogsRequest {
 }
 
 export interface LogsDeps {
-  provider: Pick<AwsProvider, 'forAccount' | 'hubFailure'>
+  provider: Pick<AwsProvider, 'forAccount'>
   knownHosts: KnownHosts
   /** Accounts looked up and connected at once (streams, once open, all run together). */
   concurrency: number
@@ -102,8 +102,6 @@ async function readAccount(account: ResolvedAccount, sources: LogSource[], ctx: 
   try {
     opened = await ctx.limit(() => openAccount(account, ctx.deps))
   } catch (error) {
-    // The hub's failure is the same for every account: the run fails once, not per host.
-    if (error === ctx.deps.provider.hubFailure()) throw error
     return sources.map((source) => report(failed(source, null, error)))
   }
   if ('skipped' in opened) return sources.map((source) => report(outcomeOf(source, opened.instanceId, {skipped: opened.skipped})))
@@ -128,8 +126,7 @@ async function readAccount(account: ResolvedAccount, sources: LogSource[], ctx: 
 async function openAccount(account: ResolvedAccount, deps: LogsDeps): Promise<Opened> {
   if (deps.signal?.aborted) return {skipped: 'interrupted', instanceId: null}
   const ec2 = await (await deps.provider.forAccount(account)).ec2()
-  const where = `account ${account.name} (${account.accountId}, ${account.region})`
-  const instance = viewOf(pickFleetInstance(await ec2.describeInstances(), account.instance, where))
+  const instance = viewOf((await findFleetInstance(ec2, account)).instance)
   if (instance.state !== 'running') return {skipped: instance.state, instanceId: instance.id}
   const target = remoteTargetFor(account, instance)
   const shell = await (deps.connect ?? sshConnect)(target, {knownHosts: deps.knownHosts, acceptNewHostKey: deps.acceptNewHostKey})

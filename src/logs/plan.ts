@@ -5,7 +5,7 @@
 import {UsageError} from '../errors.js'
 import {appServersOf} from '../fleet/targets.js'
 import type {Profile} from '../profile/load.js'
-import {lastAppliedArch, type StateStore} from '../state/state-store.js'
+import {lastAppliedArch, type StateStore} from '../state/json-store.js'
 import {logSources, type SourcePlan} from './sources.js'
 
 export interface LogsOptions {

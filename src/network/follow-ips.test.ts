@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {AwsProvider} from '../aws/provider.js'
-import type {IngressPermission, IngressRule, SecurityGroupPort} from '../aws/security-groups.js'
+import type {IngressPermission, IngressRule, SecurityGroupPort} from '../aws/ports/security-groups.js'
 import {ExternalError} from '../errors.js'
 import type {ResolvedAccount} from '../profile/load.js'
 import {followIps} from './follow-ips.js'
@@ -40,13 +40,12 @@ function ruleOf(groupId: string, cidr: string, port: number, description: string
   return {id, groupId, protocol: 'tcp', fromPort: port, toPort: port, cidr, otherSource: null, description}
 }
 
-function providerOf(ports: Record<string, FakeGroups>, hubError?: unknown): AwsProvider {
+function providerOf(ports: Record<string, FakeGroups>): AwsProvider {
   return {
     forAccount: async (a: ResolvedAccount) => {
       if (!ports[a.name]) throw new ExternalError('RoleNotAssumable', `account ${a.name}: cannot assume`)
       return {sg: async () => ports[a.name]!}
     },
-    hubFailure: () => hubError,
   } as unknown as AwsProvider
 }
 
@@ -127,10 +126,5 @@ describe('followIps', () => {
       'authorize sg-db',
       'revoke sg-db',
     ])
-  })
-
-  it('raises a hub failure once for the whole run', async () => {
-    const hub = new ExternalError('BadCredentials', 'hub key refused')
-    await expect(followIps({provider: providerOf({}, hub), profileName: 'test', concurrency: 4}, [want('a', 'sg-1', [])])).rejects.toBe(hub)
   })
 })

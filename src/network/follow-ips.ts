@@ -63,7 +63,6 @@ export async function followIps(deps: FollowIpsDeps, wanted: readonly GroupWante
   const outcomes = await fanOut(items, deps.concurrency, async ({account, groups}, i) => {
     for (const group of groups) await followGroup(deps, account, group, results[i]!)
   })
-  if (deps.provider.hubFailure()) throw deps.provider.hubFailure()
   return results.map((result, i) => {
     const outcome = outcomes[i]!
     return outcome.ok ? result : {...result, ok: false, error: outcome.error}

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import type {IngressRule} from '../aws/security-groups.js'
+import type {IngressRule} from '../aws/ports/security-groups.js'
 import {describeRule, hostCidr, isConverged, markFor, planRules} from './rules.js'
 
 const MARK = markFor('test')

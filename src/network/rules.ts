@@ -1,6 +1,6 @@
 import {isIPv4} from 'node:net'
 
-import type {IngressRule} from '../aws/security-groups.js'
+import type {IngressRule} from '../aws/ports/security-groups.js'
 import {BugError} from '../errors.js'
 
 /** A rule fleet wants in a group: TCP on `port` from `cidr` (an IPv4 /32 in practice). */

@@ -3,8 +3,6 @@
 // and writes the results back (see spec section 4, "nginx edits").
 
 export {applyNginxSettings, type NginxEditResult, type NginxTarget} from './apply.js'
-export {unifiedDiff} from './diff.js'
-export {type ConfigEncoding, decodeConfig, encodeConfig} from './encoding.js'
 export {NginxSyntaxError, type Token, tokenize} from './lexer.js'
 export {type Block, type Directive, type ParsedConfig, contextLabel, parseConfig} from './parser.js'
 export {type NginxFilesInput, type NginxFilesPlan, compareServers, planNginxFiles} from './sync-plan.js'

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 
-import {unifiedDiff} from './diff.js'
+import {unifiedDiff} from '../text/diff.js'
 import {compareServers, planNginxFiles} from './sync-plan.js'
 
 const story = readFileSync(new URL('fixtures/story.conf', import.meta.url), 'latin1')
@@ -44,5 +44,25 @@ describe('compareServers', () => {
   it('lists what is missing and what is stale', () => {
     expect(compareServers(['a:1', 'b:1'], ['b:1', 'c:1'])).toEqual({missing: ['c:1'], stale: ['a:1'], same: false})
     expect(compareServers(['b:1', 'a:1'], ['a:1', 'b:1']).same).toBe(true)
+  })
+})
+
+describe('a user\'s own keep-alive in the inline upstream', () => {
+  const withKeepalive = story.replace('upstream honorsParkingBackend {\n', 'upstream honorsParkingBackend {\n        keepalive 32;\n')
+
+  it('is said to be replaced when the architecture sets another', () => {
+    const plan = planNginxFiles({config: withKeepalive, upstreamFile: null, target, settings: arch6, servers})
+    expect(plan.config.warnings).toContain("upstream honorsParkingBackend: its own keepalive 32 is replaced by the architecture's keepalive 64, keepalive_timeout 15s")
+  })
+
+  it('is said to be dropped when the architecture sets none', () => {
+    const plan = planNginxFiles({config: withKeepalive, upstreamFile: null, target, settings: {}, servers})
+    expect(plan.config.warnings.some((w) => /its own keepalive 32 is dropped/.test(w))).toBe(true)
+    expect(plan.upstreamFile).not.toContain('keepalive')
+  })
+
+  it('brings no warning when the upstream had none', () => {
+    const plan = planNginxFiles({config: story, upstreamFile: null, target, settings: arch6, servers})
+    expect(plan.config.warnings.filter((w) => /keepalive/.test(w))).toEqual([])
   })
 })

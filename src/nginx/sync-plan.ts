@@ -1,6 +1,6 @@
 import {type NginxEditResult, type NginxTarget, applyNginxSettings} from './apply.js'
 import type {NginxFoundBefore, NginxSettings} from './types.js'
-import {parseUpstream, renderUpstreamFile} from './upstream-file.js'
+import {DEFAULT_KEEPALIVE_TIMEOUT, parseUpstream, renderUpstreamFile} from './upstream-file.js'
 
 export interface NginxFilesInput {
   /** nginx.config as it is on the host. */
@@ -39,7 +39,19 @@ export function planNginxFiles(input: NginxFilesInput): NginxFilesPlan {
     extra,
   })
   const upstreamChanged = upstreamFile !== input.upstreamFile
-  return {config, upstreamFile, upstreamChanged, changed: config.changed || upstreamChanged}
+  const warnings = [...config.warnings, ...replacedKeepalive(input.target.upstream, config.movedUpstream ?? null, input.settings)]
+  return {config: {...config, warnings}, upstreamFile, upstreamChanged, changed: config.changed || upstreamChanged}
+}
+
+/** The user's own keep-alive in an inline upstream gives way to the architecture's: say so. */
+function replacedKeepalive(upstream: string, moved: {keepalive: number | null; keepaliveTimeout: string | null} | null, settings: NginxSettings): string[] {
+  if (!moved || moved.keepalive === null) return []
+  const mine = `keepalive ${moved.keepalive}${moved.keepaliveTimeout ? `, keepalive_timeout ${moved.keepaliveTimeout}` : ''}`
+  if (settings.keepalive === undefined) {
+    return [`upstream ${upstream}: its own ${mine} is dropped: the architecture sets no keepalive (add nginx.keepalive to it to keep upstream connections alive)`]
+  }
+  const theirs = `keepalive ${settings.keepalive}, keepalive_timeout ${settings.keepaliveTimeout ?? DEFAULT_KEEPALIVE_TIMEOUT}`
+  return theirs === `keepalive ${moved.keepalive}, keepalive_timeout ${moved.keepaliveTimeout ?? ''}` ? [] : [`upstream ${upstream}: its own ${mine} is replaced by the architecture's ${theirs}`]
 }
 
 /** What `upstream show` reports: servers missing from the host's upstream, and servers that should go. */

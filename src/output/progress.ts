@@ -8,15 +8,20 @@ export interface Progress {
 /** A spinner naming the step under way, on stderr and on a TTY only. */
 export interface Steps {
   step(label: string): void
+  /** A line that must be seen (a wait for a lock), on a TTY or not. */
+  notice(message: string): void
   done(summary?: string): void
 }
 
 export function steps(title: string, stream: NodeJS.WriteStream = process.stderr): Steps {
-  if (!stream.isTTY || process.env.CI) return {step() {}, done() {}}
+  if (!stream.isTTY || process.env.CI) return {step() {}, notice: (message) => stream.write(`${message}\n`), done() {}}
   ux.action.start(title)
   return {
     step(label) {
       ux.action.status = label
+    },
+    notice(message) {
+      ux.action.pause(() => stream.write(`${message}\n`))
     },
     done(summary) {
       ux.action.stop(summary ?? 'done')

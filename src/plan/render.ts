@@ -1,4 +1,5 @@
 import type {ErrorInfo} from '../errors.js'
+import {errorLines} from '../output/errors.js'
 import {renderTable} from '../output/table.js'
 import {formatApps, formatNginx, formatRdsPublic} from '../profile/arch-format.js'
 import type {ArchitectureView} from '../profile/architecture.js'
@@ -27,6 +28,6 @@ export function renderArchShow(
   })
   const head = ['ACCOUNT', 'ROLE', 'STATE', 'TYPE', 'PORTS']
   lines.push(renderTable(plan ? [...head, 'NOW', 'UP WOULD'] : head, rows))
-  for (const e of errors) lines.push(`✗ ${e.account}: ${e.error.message}`)
+  for (const e of errors) lines.push(`✗ ${e.account}: ${errorLines(e.error).join('\n')}`)
   return lines.join('\n')
 }

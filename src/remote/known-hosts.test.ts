@@ -106,13 +106,13 @@ describe('withFileLock', () => {
     await writeFile(lock, '999999999\n')
     const old = new Date(Date.now() - 60_000)
     await utimes(lock, old, old)
-    await expect(withFileLock(lock, async () => 'done', 2000)).resolves.toBe('done')
+    await expect(withFileLock(lock, async () => 'done', {timeoutMs: 2000})).resolves.toBe('done')
   })
 
   test('waits for a live holder and gives up with a clear error', async () => {
     const lock = join(dir, 'y.lock')
     await writeFile(lock, `${process.pid}\n`)
-    await expect(withFileLock(lock, async () => 'never', 200)).rejects.toMatchObject({
+    await expect(withFileLock(lock, async () => 'never', {timeoutMs: 200})).rejects.toMatchObject({
       code: 'LockTimeout',
       message: expect.stringContaining(lock),
     })

@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {NodeSSH} from 'node-ssh'
 import type {Client, ClientChannel} from 'ssh2'
 
-import {BugError, FleetError} from '../errors.js'
+import {BugError, FleetError, InterruptedError} from '../errors.js'
 import {sendSignal} from './channel-signal.js'
 import {TIMEOUT_EXIT_CODES, withRemoteTimeout, withSudo} from './command-line.js'
 import {commandFailedError, commandTimeoutError, connectionLostError} from './remote-errors.js'
@@ -41,6 +41,10 @@ export class SshRemoteShell implements RemoteShell {
     this.connection.on('close', () => {
       if (!this.disposed) this.lost ??= new Error('the server closed the connection')
     })
+  }
+
+  isConnected(): boolean {
+    return !this.disposed && this.lost === null
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -113,11 +117,14 @@ export class SshRemoteShell implements RemoteShell {
 
   private async execRaw(command: string, options: ExecOptions): Promise<RawResult> {
     this.assertUsable()
-    const {timeoutMs} = options
+    const {timeoutMs, signal} = options
+    if (signal?.aborted) throw interrupted(command)
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
     let channel: ClientChannel | undefined
     let abandoned = false
+    let stop: () => void = () => {}
+    const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)))
     // The remote `timeout` ends the command on time; this local backstop
     // only fires when the host stops answering.
     const abandon = () => {
@@ -127,6 +134,11 @@ export class SshRemoteShell implements RemoteShell {
       channel.close()
     }
     const timer = timeoutMs === undefined ? undefined : setTimeout(abandon, timeoutMs + BACKSTOP_MS)
+    const onAbort = () => {
+      abandon()
+      stop()
+    }
+    signal?.addEventListener('abort', onAbort, {once: true})
     const line = timeoutMs === undefined ? command : withRemoteTimeout(command, timeoutMs)
     const started = Date.now()
     const running = this.ssh.execCommand(this.withSudo(line, options.sudo), {
@@ -141,7 +153,8 @@ export class SshRemoteShell implements RemoteShell {
     })
     try {
       const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null, {ref: false})]
-      const result = await Promise.race([running, ...limit])
+      const result = await Promise.race([running, stopped, ...limit])
+      if (signal?.aborted) throw interrupted(command)
       const remoteTimeout = timeoutMs !== undefined && TIMEOUT_EXIT_CODES.has(result?.code ?? -1) && Date.now() - started >= timeoutMs
       if (abandoned || result === null || remoteTimeout) throw commandTimeoutError(this.target, command, timeoutMs ?? 0)
       const lost = this.lostError()
@@ -152,6 +165,7 @@ export class SshRemoteShell implements RemoteShell {
       throw this.lostError() ?? connectionLostError(this.target, error)
     } finally {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
@@ -174,3 +188,6 @@ export class SshRemoteShell implements RemoteShell {
   }
 }
 
+function interrupted(command: string): InterruptedError {
+  return new InterruptedError('Interrupted', `Interrupted while \`${command.split('\n')[0]}\` was running.`)
+}

@@ -36,6 +36,8 @@ export interface ExecOptions {
   timeoutMs?: number
   /** Run through `sudo -n` (skipped when the target user is root). */
   sudo?: boolean
+  /** Aborting it abandons the command (its channel is killed and closed) and the call throws InterruptedError. */
+  signal?: AbortSignal
 }
 
 export interface ExecResult {
@@ -83,6 +85,8 @@ export interface RemoteStream {
 /** A connected SSH session to one target. Dispose it (or use `withRemote`). */
 export interface RemoteShell {
   readonly target: RemoteTarget
+  /** False once the connection was lost or disposed: a new session is needed. */
+  isConnected(): boolean
   /** Runs a shell command line; a non-zero exit is a result, not an error. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>
   /** Like `exec`, but a non-zero exit throws `RemoteCommandFailed`. */

@@ -1,3 +1,4 @@
+import {errorLines} from '../output/errors.js'
 import {renderTable} from '../output/table.js'
 import type {StatusResult} from './status.js'
 
@@ -25,7 +26,7 @@ export function renderStatus(result: StatusResult): string {
   ]
   const notes: string[] = []
   for (const a of result.accounts) {
-    if (a.error) notes.push(`✗ ${a.name}: ${a.error.message}`)
+    if (a.error) notes.push(`✗ ${a.name}: ${errorLines(a.error).join('\n')}`)
     for (const x of a.extras) notes.push(`$ ${a.name}: ${x.detail}${x.hourlyUsd ? ` (~$${x.hourlyUsd}/h)` : ''}`)
   }
   if (notes.length > 0) lines.push('', ...notes)

@@ -1,10 +1,11 @@
 import type {AwsProvider} from '../aws/provider.js'
-import {type ErrorInfo} from '../errors.js'
+import {type ErrorInfo, toErrorInfo} from '../errors.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
-import {lastAppliedArch, type StateStore} from '../state/state-store.js'
+import {lastAppliedArch, type StateStore} from '../state/json-store.js'
 import {fanOut} from '../util/fan-out.js'
 import {type FreeTier, freeTierOf, type Ledger, observe, prune} from './free-tier.js'
-import {type CostlyExtra, costlyExtras, type InstanceView, matchesSelector, pickFleetInstance, viewOf} from './instances.js'
+import {accountLabel, type InstanceView, matchesSelector, pickFleetInstance, viewOf} from '../fleet/instances.js'
+import {type CostlyExtra, costlyExtras} from './extras.js'
 
 export interface AccountStatus {
   name: string
@@ -50,7 +51,6 @@ export async function fleetStatus(profile: Profile, deps: StatusDeps): Promise<S
       deps.onAccountDone?.(account.name)
     }
   })
-  if (deps.provider.hubFailure()) throw deps.provider.hubFailure()
   await deps.state.write('usage', nextLedgers)
   const accounts = profile.accounts.map((account, i): AccountStatus => {
     const base = {name: account.name, accountId: account.accountId, region: account.region}
@@ -70,14 +70,13 @@ async function inspectAccount(provider: AwsProvider, account: ResolvedAccount) {
   const aws = await provider.forAccount(account)
   const ec2 = await aws.ec2()
   const [all, addresses] = await Promise.all([ec2.describeInstances(), ec2.describeAddresses()])
-  const where = `account ${account.name} (${account.accountId}, ${account.region})`
   let instance: InstanceView | null = null
   let problem: ErrorInfo | null = null
   try {
-    instance = viewOf(pickFleetInstance(all, account.instance, where))
+    instance = viewOf(pickFleetInstance(all, account.instance, accountLabel(account)))
   } catch (error) {
     // Still report what the account costs: the extras do not depend on it.
-    problem = {code: (error as {code: string}).code, message: (error as Error).message}
+    problem = toErrorInfo(error)
   }
   // Instances the selector matches are the fleet's, even when it matches several.
   const extras = costlyExtras(all, addresses, (i) => matchesSelector(i, account.instance))

@@ -5,7 +5,7 @@ import type {SyncResult} from './sync.js'
 export function renderSync(r: SyncResult, dryRun: boolean): string {
   const lines: string[] = []
   if (dryRun) lines.push(r.diff ? r.diff.trimEnd() : 'Nothing would change.')
-  else if (r.error && r.rolledBack) lines.push(`✗ Rolled back: ${r.error.message}`)
+  else if (r.error && r.rolledBack) lines.push(`✗ Rolled back: ${r.error.message}`, ...(r.error.nextSteps ?? []).map((s) => `  → ${s}`))
   else if (r.changed) lines.push(`✓ nginx on ${r.lb.account} now sends to ${r.servers.length} server(s) (architecture ${r.arch}); reloaded.`)
   else lines.push(`✓ Already in sync: nginx on ${r.lb.account} sends to ${r.servers.length} server(s) (architecture ${r.arch}).`)
   for (const s of r.servers) lines.push(`    ${s}`)
@@ -35,6 +35,15 @@ export function renderShow(r: ShowResult): string {
   const ka = (k: {keepalive: number | null; keepaliveTimeout: string | null} | null) =>
     k?.keepalive ? `keepalive ${k.keepalive} (${k.keepaliveTimeout ?? 'nginx default'})` : 'no keepalive'
   lines.push(`  on host: ${ka(r.onHost)} · wanted: ${ka(r.wanted)}`)
+  if (r.pending) lines.push('  a run was cut short between writing these files and reloading nginx: `fleet upstream sync` reloads it')
+  if (r.loaded === null) lines.push('  nginx.dump shows no such upstream (nginx not running, or it reads other files than these)')
+  else if (r.onHost && !sameList(r.loaded.servers, r.onHost.servers)) {
+    lines.push(`  nginx.dump shows ${r.loaded.servers.join(', ')}: not the files above (does nginx read other files?)`)
+  }
   for (const s of r.skipped) lines.push(`  skipped ${s.account}: ${s.reason}`)
   return lines.join('\n')
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((s, i) => s === [...b].sort()[i])
 }

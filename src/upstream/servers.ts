@@ -1,6 +1,6 @@
 import type {ErrorInfo} from '../errors.js'
 import type {ArchAppView} from '../profile/architecture.js'
-import type {InstanceView} from '../status/instances.js'
+import type {InstanceView} from '../fleet/instances.js'
 
 /** An app server of the architecture, with its instance as read now. */
 export interface AppInstance extends ArchAppView {

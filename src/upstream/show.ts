@@ -1,55 +1,88 @@
 import type {AwsProvider} from '../aws/provider.js'
-import {compareServers, decodeConfig, parseUpstream} from '../nginx/index.js'
-import type {Profile} from '../profile/load.js'
+import {readInstances} from '../fleet/read-instances.js'
+import {compareServers, parseUpstream, upstreamsInDump} from '../nginx/index.js'
+import {architectureView} from '../profile/architecture.js'
+import {type Profile, resolveArchitecture} from '../profile/load.js'
 import {KnownHosts, withRemote} from '../remote/index.js'
-import type {StateStore} from '../state/state-store.js'
+import {lastAppliedArch, type StateStore} from '../state/json-store.js'
+import {decodeText} from '../text/encoding.js'
 import {upstreamContext} from './context.js'
+import {pendingMarkerOf, remoteTimeoutMs} from './host.js'
 import type {Skipped} from './servers.js'
 
-/** `upstream show`: the upstream on the host vs what it should be. */
+interface UpstreamSettings {
+  servers: string[]
+  keepalive: number | null
+  keepaliveTimeout: string | null
+}
+
+/** `upstream show`: the upstream on the host (its files, and what nginx.dump shows) vs what it should be. */
 export interface ShowResult {
   arch: string
   upstream: string
   /** Where the upstream was found: fleet's file, inline in nginx.config, or nowhere. */
   source: 'upstreamFile' | 'config' | null
-  onHost: {servers: string[]; keepalive: number | null; keepaliveTimeout: string | null} | null
-  wanted: {servers: string[]; keepalive: number | null; keepaliveTimeout: string | null}
+  onHost: UpstreamSettings | null
+  /** The upstream as nginx.dump shows it; null when the dump shows no such upstream or failed. */
+  loaded: UpstreamSettings | null
+  /** True when a run was cut short between writing the files and reloading nginx: what nginx serves is unknown. */
+  pending: boolean
+  wanted: UpstreamSettings
   missing: string[]
   stale: string[]
+  /** True when the files on disk AND what nginx has loaded are what the architecture wants. */
   inSync: boolean
   skipped: Skipped[]
 }
 
-/** Reads the upstream from the LB host (fleet's file, else inline in the config); changes nothing. */
+/** Reads the upstream from the LB host (fleet's file, else inline in the config) and from nginx's dump; changes nothing. */
 export async function upstreamShow(
   profile: Profile,
-  deps: {provider: AwsProvider; state: StateStore; concurrency: number},
-  options: {archFlag?: string; acceptNewHostKey?: boolean},
+  deps: {provider: AwsProvider; state: StateStore},
+  options: {archFlag?: string; acceptNewHostKey?: boolean; concurrency: number},
 ): Promise<ShowResult> {
-  const ctx = await upstreamContext(profile, deps, options.archFlag, 'fleet upstream show')
+  const {id} = resolveArchitecture(profile, options.archFlag, await lastAppliedArch(deps.state))
+  const instances = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency})
+  const ctx = upstreamContext(profile, architectureView(profile, id), instances, 'fleet upstream show')
   const {nginx} = ctx
-  const found = await withRemote(ctx.lb.target, {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey}, async (sh) => {
+  const {found, loaded, pending} = await withRemote(ctx.lb.target, {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey}, async (sh) => {
+    let inFiles: {source: 'upstreamFile' | 'config'; info: UpstreamSettings} | null = null
     for (const [source, path] of [['upstreamFile', nginx.upstreamFile], ['config', nginx.config]] as const) {
       const bytes = await sh.readFile(path)
-      const info = bytes === null ? null : parseUpstream(decodeConfig(bytes).text, nginx.upstream, path)
-      if (info) return {source, info}
+      const info = bytes === null ? null : parseUpstream(decodeText(bytes).text, nginx.upstream, path)
+      if (info) {
+        inFiles = {source, info}
+        break
+      }
     }
-    return null
+    const dump = await sh.exec(nginx.dump, {timeoutMs: remoteTimeoutMs()})
+    const inDump = dump.code === 0 ? upstreamsInDump(dump.stdout, nginx.upstream) : []
+    const pending = (await sh.stat(pendingMarkerOf(nginx))) !== null
+    return {found: inFiles, loaded: inDump.length === 1 ? settingsOf(inDump[0]!) : null, pending}
   })
   const keepalive = ctx.arch.nginx.keepalive ?? null
   const wanted = {servers: ctx.servers, keepalive, keepaliveTimeout: keepalive === null ? null : (ctx.arch.nginx.keepaliveTimeout ?? '15s')}
-  const onHost = found ? {servers: found.info.servers, keepalive: found.info.keepalive ?? null, keepaliveTimeout: found.info.keepaliveTimeout ?? null} : null
+  const onHost = found ? settingsOf(found.info) : null
   const {missing, stale} = compareServers(onHost?.servers ?? [], wanted.servers)
-  const sameKeepalive = onHost !== null && onHost.keepalive === wanted.keepalive && onHost.keepaliveTimeout === wanted.keepaliveTimeout
   return {
     arch: ctx.arch.id,
     upstream: nginx.upstream,
     source: found?.source ?? null,
     onHost,
+    loaded,
+    pending,
     wanted,
     missing,
     stale,
-    inSync: onHost !== null && missing.length === 0 && stale.length === 0 && sameKeepalive && found?.source === 'upstreamFile',
+    inSync: found?.source === 'upstreamFile' && !pending && same(onHost, wanted) && same(loaded, wanted),
     skipped: ctx.skipped,
   }
+}
+
+function settingsOf(info: UpstreamSettings): UpstreamSettings {
+  return {servers: info.servers, keepalive: info.keepalive ?? null, keepaliveTimeout: info.keepaliveTimeout ?? null}
+}
+
+function same(a: UpstreamSettings | null, b: UpstreamSettings): boolean {
+  return a !== null && compareServers(a.servers, b.servers).same && a.keepalive === b.keepalive && a.keepaliveTimeout === b.keepaliveTimeout
 }

@@ -78,21 +78,29 @@ export interface FleetRun {
   signal: NodeJS.Signals | null
 }
 
-/** Runs `node bin/run.js ...args` (the built CLI) and collects its output and exit code. */
-export function runFleet(args: string[], options: RunFleetOptions): Promise<FleetRun> {
+/** A fleet run in progress: its output so far, a way to signal it (Ctrl-C), and its end. */
+export interface RunningFleet {
+  readonly pid: number
+  stdout(): string
+  stderr(): string
+  /** Sends a signal (SIGINT is Ctrl-C). */
+  kill(signal?: NodeJS.Signals): void
+  /** Resolves when the output contains `pattern` (rejects after `timeoutMs`). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>
+  done: Promise<FleetRun>
+}
+
+/** The one way tests run the built CLI (`node bin/run.js ...args`): started, watched, signalled, awaited. */
+export function startFleet(args: string[], options: RunFleetOptions): RunningFleet {
   if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
-    return Promise.reject(new Error('dist/commands is missing: run `npm run build` before these tests (npm test does)'))
+    throw new Error('dist/commands is missing: run `npm run build` before these tests (npm test does)')
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? REPO_ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  const done = new Promise<FleetRun>((resolve, reject) => {
     const timeoutMs = options.timeoutMs ?? 60_000
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -106,10 +114,35 @@ export function runFleet(args: string[], options: RunFleetOptions): Promise<Flee
       clearTimeout(timer)
       resolve({stdout, stderr, exitCode, signal})
     })
-    // A closed pipe (EPIPE) when the CLI exits without reading stdin is fine.
-    child.stdin.on('error', () => {})
-    child.stdin.end(options.input ?? '')
   })
+  // A closed pipe (EPIPE) when the CLI exits without reading stdin is fine.
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.input ?? '')
+  return {
+    pid: child.pid ?? -1,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    kill: (signal = 'SIGINT') => void child.kill(signal),
+    async waitForOutput(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs
+      while (!pattern.test(stdout + stderr)) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`fleet ${args.join(' ')}: no ${pattern} in its output\nstdout:\n${stdout}\nstderr:\n${stderr}`)
+        }
+        await new Promise((r) => setTimeout(r, 25))
+      }
+    },
+    done,
+  }
+}
+
+/** Runs the built CLI to its end and collects its output and exit code. */
+export function runFleet(args: string[], options: RunFleetOptions): Promise<FleetRun> {
+  try {
+    return startFleet(args, options).done
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 /**

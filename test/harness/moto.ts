@@ -9,7 +9,7 @@ import {spawn} from 'node:child_process'
 import {requireBinary, stopChild, tail, track, waitForOutput} from './process.ts'
 
 export {tempDir, removeTempDirs} from './temp-dirs.ts'
-export {fleetEnv, runFleet, writeProfile, type FleetEnv, type FleetRun, type RunFleetOptions} from './cli.ts'
+export {fleetEnv, runFleet, startFleet, writeProfile, type FleetEnv, type FleetRun, type RunFleetOptions, type RunningFleet} from './cli.ts'
 export {
   HUB_CREDENTIALS,
   TEST_AMI,

@@ -2,7 +2,7 @@ import {IAMClient, SimulatePrincipalPolicyCommand} from '@aws-sdk/client-iam'
 import {mockClient} from 'aws-sdk-client-mock'
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {createIamPort} from './clients.js'
+import {createIamPort} from './iam.js'
 
 // moto has no SimulatePrincipalPolicy, so the mapping of its answer is proven here, narrowly.
 const iam = mockClient(IAMClient)

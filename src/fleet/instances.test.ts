@@ -1,7 +1,7 @@
-import type {Address, Instance} from '@aws-sdk/client-ec2'
+import type {Instance} from '@aws-sdk/client-ec2'
 import {describe, expect, it} from 'vitest'
 
-import {costlyExtras, pickFleetInstance, viewOf} from './instances.js'
+import {pickFleetInstance, viewOf} from './instances.js'
 
 const inst = (id: string, state: string, tags: Record<string, string> = {}): Instance => ({
   InstanceId: id,
@@ -22,25 +22,16 @@ describe('pickFleetInstance', () => {
     expect(() => pickFleetInstance(two, {tag: {fleet: 'lb'}}, 'account lb')).toThrow(/2 instances match .*i-1, i-2/)
   })
 
+  it('names an account whose only matching instance is terminated, apart from one it cannot find', () => {
+    const all = [inst('i-1', 'terminated', {fleet: 'lb'}), inst('i-2', 'shutting-down', {fleet: 'lb'})]
+    expect(() => pickFleetInstance(all, {tag: {fleet: 'lb'}}, 'account lb')).toThrow(
+      expect.objectContaining({code: 'InstanceTerminated', message: expect.stringMatching(/only instance matching tag fleet=lb is gone \(i-1 terminated, i-2 shutting-down\)/)}),
+    )
+    expect(() => pickFleetInstance(all, {tag: {fleet: 'app'}}, 'account lb')).toThrow(expect.objectContaining({code: 'InstanceNotFound'}))
+  })
+
   it('finds by id', () => {
     expect(pickFleetInstance([inst('i-0123456789abcdef0', 'running')], {id: 'i-0123456789abcdef0'}, 'x').InstanceId).toBe('i-0123456789abcdef0')
-  })
-})
-
-describe('costlyExtras', () => {
-  it('flags idle Elastic IPs and other running instances, not the fleet one', () => {
-    const all = [inst('i-fleet', 'running'), inst('i-other', 'running'), inst('i-off', 'stopped')]
-    const addresses: Address[] = [
-      {AllocationId: 'eipalloc-idle', PublicIp: '3.3.3.3'},
-      {AllocationId: 'eipalloc-used', PublicIp: '3.3.3.4', AssociationId: 'a-1', InstanceId: 'i-fleet'},
-      {AllocationId: 'eipalloc-off', PublicIp: '3.3.3.5', AssociationId: 'a-2', InstanceId: 'i-off'},
-    ]
-    const extras = costlyExtras(all, addresses, (i) => i.InstanceId === 'i-fleet')
-    expect(extras.map((e) => [e.kind, e.id])).toEqual([
-      ['idle-elastic-ip', 'eipalloc-idle'],
-      ['idle-elastic-ip', 'eipalloc-off'],
-      ['other-running-instance', 'i-other'],
-    ])
   })
 })
 

@@ -1,8 +1,7 @@
 import type {EC2Client, SecurityGroupRule} from '@aws-sdk/client-ec2'
 
-import {ExternalError} from '../errors.js'
-import {type ClientContext, clientConfig} from './clients.js'
-import {type CallSite, mapAwsError} from './errors.js'
+import {ExternalError} from '../../errors.js'
+import {type ClientContext, callerFor, clientConfig, errorName} from './call.js'
 
 /*
  * The narrow port over the security-group calls fleet makes. Only ingress
@@ -43,19 +42,12 @@ export interface SecurityGroupPort {
   revokeIngress(groupId: string, ruleIds: string[]): Promise<void>
 }
 
-type Ec2 = typeof import('./sdk/ec2.js')
+type Ec2 = typeof import('../sdk/ec2.js')
 
 export async function createSecurityGroupPort(ctx: ClientContext): Promise<SecurityGroupPort> {
-  const ec2 = await import('./sdk/ec2.js')
+  const ec2 = await import('../sdk/ec2.js')
   const client = new ec2.EC2Client(clientConfig(ctx))
-  const site = (action: string): CallSite => ({account: ctx.account, accountId: ctx.accountId, region: ctx.region, action})
-  const call = async <T>(action: string, work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work()
-    } catch (error) {
-      throw mapAwsError(error, site(action))
-    }
-  }
+  const call = callerFor(ctx)
   return {
     ingressRules: (groupId) =>
       call('ec2:DescribeSecurityGroupRules', async () => {
@@ -135,8 +127,4 @@ async function revoke(ec2: Ec2, client: EC2Client, groupId: string, ruleIds: str
     // Someone removed one of them meanwhile: remove the others one by one.
     for (const id of ruleIds) await revoke(ec2, client, groupId, [id])
   }
-}
-
-function errorName(error: unknown): string {
-  return (error as {name?: string})?.name ?? ''
 }

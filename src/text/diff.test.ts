@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {unifiedDiff} from './diff.js'
-import {decodeConfig, encodeConfig} from './encoding.js'
+import {decodeText, encodeText} from './encoding.js'
 
 describe('unifiedDiff', () => {
   it('is empty when nothing changed', () => {
@@ -18,12 +18,12 @@ describe('unifiedDiff', () => {
   })
 })
 
-describe('decodeConfig / encodeConfig', () => {
+describe('decodeText / encodeText', () => {
   it('gives back the same bytes, UTF-8 or not', () => {
     for (const bytes of [Buffer.from('# caf\u00e9\r\nuser root;', 'utf8'), Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a, 0x61, 0x3b])]) {
-      const {text, encoding} = decodeConfig(bytes)
-      expect(encodeConfig(text, encoding).equals(bytes)).toBe(true)
+      const {text, encoding} = decodeText(bytes)
+      expect(encodeText(text, encoding).equals(bytes)).toBe(true)
     }
-    expect(decodeConfig(Buffer.from([0xff])).encoding).toBe('latin1')
+    expect(decodeText(Buffer.from([0xff])).encoding).toBe('latin1')
   })
 })

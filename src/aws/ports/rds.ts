@@ -1,0 +1,26 @@
+import type {DBInstance} from '@aws-sdk/client-rds'
+
+import {type ClientContext, callerFor, clientConfig, errorName} from './call.js'
+
+export interface RdsPort {
+  /** null when no DB instance has that identifier. */
+  describeDbInstance(identifier: string): Promise<DBInstance | null>
+}
+
+export async function createRdsPort(ctx: ClientContext): Promise<RdsPort> {
+  const rds = await import('../sdk/rds.js')
+  const client = new rds.RDSClient(clientConfig(ctx))
+  const call = callerFor(ctx)
+  return {
+    describeDbInstance: (identifier) =>
+      call('rds:DescribeDBInstances', async () => {
+        try {
+          const out = await client.send(new rds.DescribeDBInstancesCommand({DBInstanceIdentifier: identifier}))
+          return out.DBInstances?.[0] ?? null
+        } catch (error) {
+          if (errorName(error) === 'DBInstanceNotFoundFault') return null
+          throw error
+        }
+      }),
+  }
+}
