@@ -1,0 +1,82 @@
+import {readFileSync} from 'node:fs'
+
+import type {GetCostAndUsageResponse} from '@aws-sdk/client-cost-explorer'
+import {describe, expect, it} from 'vitest'
+
+import {accountCost, costEntry, failedCostEntry} from './account.js'
+import {parseMonth} from './month.js'
+import {costQuery} from './query.js'
+import {ceRequestsLine, renderCost, renderWatch, usd} from './render.js'
+import type {CostReport} from './types.js'
+import {networkQuery, sumNetwork} from './watch.js'
+
+const fixturePages = (name: string): GetCostAndUsageResponse[] =>
+  JSON.parse(readFileSync(new URL(`fixtures/${name}.pages.json`, import.meta.url), 'utf8')) as GetCostAndUsageResponse[]
+
+const now = new Date('2026-11-26T12:00:00Z')
+const ctx = {month: parseMonth('2026-11', now), now, freeTypes: ['t2.micro', 't3.micro']}
+
+function storyReport(): CostReport {
+  return {
+    month: '2026-11',
+    accounts: [
+      costEntry('lb', accountCost(fixturePages('lb-2026-11'), {...ctx, plan: '750-hours'})),
+      costEntry('app-1', accountCost(fixturePages('app1-2026-11'), {...ctx, plan: 'credits'})),
+      costEntry('app-2', accountCost(fixturePages('empty'), {...ctx, plan: '750-hours'})),
+      failedCostEntry('app-3', {code: 'AccessDenied', message: 'account app-3 (333333333333): ce:GetCostAndUsage was denied (AccessDeniedException).'}),
+    ],
+    ceRequests: 4,
+    fromCache: false,
+  }
+}
+
+describe('fleet cost for people', () => {
+  it('renders accounts × groups, the top usage types, free hours, alerts and the request cost', async () => {
+    const text = renderCost(storyReport(), {alertUsd: 1})
+    await expect(text).toMatchFileSnapshot('fixtures/golden/cost-2026-11.txt')
+    expect(text).toContain('4 Cost Explorer requests, $0.04')
+    expect(text).toContain('⚠ lb: $11.64 month to date ($8.59 after credits) is over cost.alertUsd $1.00')
+    expect(text).toContain('lb: 412.5 of 750 free-tier hours used, 337.5 left')
+    expect(text).toContain('APN2-RDS:GP2-Storage (credit)')
+    expect(text).toContain('✗ app-3: account app-3 (333333333333): ce:GetCostAndUsage was denied')
+    expect(text).toContain('app-2: nothing billed yet this month')
+    expect(text).toContain('⚠ app-1: $3.40 month to date ($0.02 after credits)')
+    expect(text).not.toContain('⚠ app-2')
+  })
+
+  it('leaves the alert out without cost.alertUsd and says when answers came from the cache', () => {
+    const text = renderCost({...storyReport(), ceRequests: 0, fromCache: true})
+    expect(text).not.toContain('⚠')
+    expect(text).toContain('0 Cost Explorer requests, $0.00 (answers from the cache)')
+  })
+
+  it('writes dollars to the cent, tiny charges as <$0.01, and one request in the singular', () => {
+    expect(usd(11.642344)).toBe('$11.64')
+    expect(usd(0.000168)).toBe('<$0.01')
+    expect(usd(-3.0512)).toBe('-$3.05')
+    expect(usd(0)).toBe('$0.00')
+    expect(ceRequestsLine(1, false)).toBe('1 Cost Explorer request, $0.01')
+    expect(ceRequestsLine(2, false)).toBe('2 Cost Explorer requests, $0.02')
+  })
+
+  it('renders a --watch refresh with its label and the metrics requested', () => {
+    const q = networkQuery(['i-0123456789abcdef0'], now)
+    const t = sumNetwork([{Id: 'in0', Timestamps: [new Date('2026-11-26T11:50:00Z')], Values: [1.5e9]}, {Id: 'out0', Timestamps: [new Date('2026-11-26T11:50:00Z')], Values: [2.5e8]}], q, 0.01)
+    const text = renderWatch(now, [{name: 'lb', traffic: t}, {name: 'app-1', traffic: null, error: 'GetMetricData was denied'}])
+    expect(text).toContain('(last 5 min, upper bound of inter-EC2 transfer)')
+    expect(text).toMatch(/lb\s+1\.50 GB\s+250\.0 MB\s+~\$0\.02\s+11:50Z/)
+    expect(text).toContain('GetMetricData was denied')
+    expect(text).toContain('2 CloudWatch metrics requested')
+  })
+})
+
+describe('the Cost Explorer query', () => {
+  it('groups by usage type and record type in one MONTHLY request with cost and quantity', () => {
+    expect(costQuery(parseMonth('2026-11', now), now)).toEqual({
+      TimePeriod: {Start: '2026-11-01', End: '2026-11-27'},
+      Granularity: 'MONTHLY',
+      Metrics: ['UnblendedCost', 'UsageQuantity'],
+      GroupBy: [{Type: 'DIMENSION', Key: 'USAGE_TYPE'}, {Type: 'DIMENSION', Key: 'RECORD_TYPE'}],
+    })
+  })
+})
