@@ -5,6 +5,8 @@
  */
 import {type Agent, type IncomingMessage, request} from 'node:http'
 
+import {escapeXml} from './xml-spans.ts'
+
 export interface RecordedRequest {
   method: string
   path: string
@@ -37,9 +39,17 @@ export interface RecordedRequest {
   replayed?: boolean
   /** How long moto itself took to answer (the added delay excluded). */
   upstreamMs?: number
+  /** The error code of a 4xx/5xx answer (moto's, or one the proxy made). */
+  errorCode?: string
+  /**
+   * Set when slow-AWS mode changed moto's answer (`state`, `status`,
+   * `credits`, `db`) or answered in moto's place with an AWS refusal
+   * (`refused`); see slow-aws.ts.
+   */
+  rewritten?: 'state' | 'status' | 'credits' | 'db' | 'refused'
 }
 
-export type FaultKind = 'throttle' | 'drop' | 'error' | 'slow'
+export type FaultKind = 'throttle' | 'drop' | 'error' | 'slow' | 'silent' | 'stall'
 
 export interface Fault {
   /** Match only this action (e.g. `AssumeRole`); default any. */
@@ -55,10 +65,17 @@ export interface Fault {
    * RequestLimitExceeded; other query services: 400 Throttling; JSON: 400
    * ThrottlingException); `drop`: the connection is closed without an
    * answer; `error`: `status` (default 500) with `code` and `message`;
-   * `slow`: answered normally after `delayMs` more (default 1000).
+   * `slow`: answered normally after `delayMs` more (default 1000);
+   * `silent`: the request is read and never answered, nor sent to moto,
+   * until the client gives up or the proxy stops (status 0); `stall`: moto
+   * answers, and the client gets the status line, the headers (with the real
+   * content-length) and the first `partialBytes` of the body, then nothing
+   * more (the call took effect in moto, as a lost answer on AWS would).
    */
   kind: FaultKind
   delayMs?: number
+  /** For `stall`: how much of the body is sent before it stalls (default: half). */
+  partialBytes?: number
   status?: number
   code?: string
   message?: string
@@ -96,16 +113,23 @@ export function describeRequest(req: IncomingMessage, body: Buffer, accountOfKey
     record.action = amzTarget.slice(amzTarget.lastIndexOf('.') + 1)
     return record
   }
-  const query = new URL(record.path, 'http://proxy').searchParams
-  const isForm = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')
-  const form = isForm ? new URLSearchParams(body.toString('utf8')) : query
-  record.action = form.get('Action') ?? query.get('Action') ?? undefined
+  const form = formOf(req, body)
+  record.action = form.get('Action') ?? undefined
   if (record.action === 'AssumeRole') {
     record.roleArn = form.get('RoleArn') ?? undefined
     record.externalId = form.get('ExternalId') ?? undefined
     record.accountId = /^arn:[^:]+:iam::(\d{12}):/.exec(record.roleArn ?? '')?.[1]
   }
   return record
+}
+
+/** The parameters of a query-protocol request: its form body, or its URL query (`Action` from either). */
+export function formOf(req: RequestHead, body: Buffer): URLSearchParams {
+  const query = new URL(req.url ?? '/', 'http://proxy').searchParams
+  const isForm = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')
+  const form = isForm ? new URLSearchParams(body.toString('utf8')) : query
+  if (!form.has('Action') && query.has('Action')) form.set('Action', query.get('Action') as string)
+  return form
 }
 
 /** The access key in a successful AssumeRole answer. */
@@ -123,21 +147,42 @@ export function faultResponse(fault: Fault, record: RecordedRequest): WireRespon
   const message = fault.message ?? (throttle ? 'Rate exceeded' : 'Injected fault')
   const status = fault.status ?? (throttle ? (ec2 ? 503 : 400) : 500)
   const requestId = `proxy-${record.startedAt}`
-  if (json) {
-    return {
-      status,
-      headers: {'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId},
-      body: JSON.stringify({__type: code, message}),
-    }
+  if (!json) return queryError({code, message, status, ec2, requestId})
+  return {
+    status,
+    headers: {'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId},
+    body: JSON.stringify({__type: code, message}),
   }
-  const body = ec2
-    ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-    : `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
-  return {status, headers: {'content-type': 'text/xml'}, body}
 }
 
-/** Sends the request on to `target` as it came, and returns the whole answer. */
-export function forward(agent: Agent, target: URL, req: IncomingMessage, body: Buffer): Promise<WireResponse & {body: Buffer}> {
+/** An error answer of a query-protocol service, shaped as EC2 (`<Response><Errors>`) or as STS/RDS/IAM (`<ErrorResponse>`). */
+export function queryError(e: {code: string; message: string; status: number; ec2: boolean; requestId?: string}): WireResponse & {body: Buffer} {
+  const requestId = e.requestId ?? `proxy-${Date.now()}`
+  const message = escapeXml(e.message)
+  const body = e.ec2
+    ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${e.code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+    : `<ErrorResponse><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+  return {status: e.status, headers: {'content-type': 'text/xml', 'content-length': String(Buffer.byteLength(body))}, body: Buffer.from(body)}
+}
+
+/** The error code of an error answer in either protocol. */
+export function errorCodeOf(answer: WireResponse): string | undefined {
+  if (answer.status < 400) return undefined
+  const text = answer.body.toString()
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"/.exec(text)?.[1]
+}
+
+/** `answer` with its body replaced (and its content-length with it). */
+export function withBody(answer: WireResponse, body: string): WireResponse & {body: Buffer} {
+  const data = Buffer.from(body)
+  return {...answer, headers: {...answer.headers, 'content-length': String(data.length)}, body: data}
+}
+
+/** What `forward` needs of a request: the client's own, or one the proxy builds on its headers. */
+export type RequestHead = Pick<IncomingMessage, 'method' | 'url' | 'headers'>
+
+/** Sends the request on to `target` as it came (or with another body), and returns the whole answer. */
+export function forward(agent: Agent, target: URL, req: RequestHead, body: Buffer): Promise<WireResponse & {body: Buffer}> {
   return new Promise((resolve, reject) => {
     const upstream = request(
       {

@@ -2,7 +2,9 @@
  * An HTTP proxy in front of moto that does what moto cannot: it adds a fixed
  * delay to every AWS request (to measure parallelism), records what was
  * called, by whom and when (to prove order, or that no STS call was made),
- * and injects faults (throttling, dropped connections) to prove retries.
+ * and injects faults (throttling, dropped connections, silence, stalled
+ * answers) to prove retries and deadlines. Its slow-AWS mode (slow-aws.ts)
+ * reports the in-between states and refusals of real AWS that moto skips.
  * Point AWS_ENDPOINT_URL at `proxy.endpoint`; the harness helpers
  * (seedAccount, queueCostResults, reset) work through it too.
  *
@@ -15,11 +17,25 @@ import {Agent, type IncomingMessage, type ServerResponse, createServer} from 'no
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type Fault, type RecordedRequest, describeRequest, faultResponse, forward, issuedAccessKey, readBody} from './aws-wire.ts'
+import {
+  type Fault,
+  type RecordedRequest,
+  type WireResponse,
+  describeRequest,
+  errorCodeOf,
+  faultResponse,
+  formOf,
+  forward,
+  issuedAccessKey,
+  readBody,
+} from './aws-wire.ts'
+import {type SlowAws, type SlowAwsOptions, createSlowAws} from './slow-aws.ts'
+import {motoLink} from './slow-link.ts'
 
 export type {Fault, FaultKind, RecordedRequest} from './aws-wire.ts'
+export type {DbTiming, InstanceTiming, SlowAws, SlowAwsOptions} from './slow-aws.ts'
 
-export type RequestFilter = Partial<Pick<RecordedRequest, 'action' | 'service' | 'accountId' | 'roleArn' | 'fault'>>
+export type RequestFilter = Partial<Pick<RecordedRequest, 'action' | 'service' | 'accountId' | 'roleArn' | 'fault' | 'errorCode' | 'rewritten'>>
 
 export interface LatencyProxy {
   /** `http://127.0.0.1:PORT` */
@@ -46,6 +62,15 @@ export interface LatencyProxy {
   setDelay(ms: number): void
   /** Queues a fault for the next matching requests. */
   inject(fault: Fault): void
+  /**
+   * Turns slow-AWS mode on (or merges more options into it) and returns its
+   * controls: StartInstances/StopInstances reach moto at once, but the proxy
+   * reports `pending`/`stopping`, then status checks `initializing`, for each
+   * instance's set time, refuses what AWS refuses in those states, and can
+   * keep a modified DB `modifying` with its old PubliclyAccessible. Calls it
+   * answers are never replayed.
+   */
+  slowAws(options?: SlowAwsOptions): SlowAws
   /** Stops the proxy (not moto). */
   stop(): Promise<void>
 }
@@ -55,6 +80,8 @@ export interface LatencyProxyOptions {
   target: string | string[]
   /** Added before each request is forwarded (default 100 ms). */
   delayMs?: number
+  /** Starts with slow-AWS mode on (see `LatencyProxy.slowAws`). */
+  slowAws?: SlowAwsOptions
 }
 
 type PendingFault = Fault & {times: number}
@@ -73,6 +100,8 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
   let replay = false
   const answers = new Map<string, Awaited<ReturnType<typeof forward>>>()
   const agent = new Agent({keepAlive: true, maxSockets: 256})
+  const slow = createSlowAws()
+  if (options.slowAws) slow.configure(options.slowAws)
   const shard = (accountId: string | undefined) =>
     targets[accountId ? Number(BigInt(accountId) % BigInt(targets.length)) : 0] as URL
 
@@ -84,22 +113,38 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     if (fault?.kind === 'slow') {
       record.fault = 'slow'
       await sleep(fault.delayMs ?? 1000)
-    } else if (fault) {
+    } else if (fault?.kind === 'silent') {
+      return hangUp(record, res)
+    } else if (fault && fault.kind !== 'stall') {
       return answerFault(fault, record, res)
     }
     const sent = performance.now()
-    const replayKey = [record.service, record.action, record.accountId, record.roleArn].join('|')
-    const replayed = replay ? answers.get(replayKey) : undefined
-    const upstream = replayed ?? (await forward(agent, shard(record.accountId), req, body))
+    const upstream = await answerOf(record, req, body)
     record.upstreamMs = performance.now() - sent
-    record.replayed = replayed !== undefined
-    if (replay && !replayed && upstream.status === 200) answers.set(replayKey, upstream)
     record.status = upstream.status
+    record.errorCode = errorCodeOf(upstream)
     const key = record.action === 'AssumeRole' && upstream.status === 200 ? issuedAccessKey(upstream.body) : undefined
     if (key && record.accountId) accountOfKey.set(key, record.accountId)
+    if (fault?.kind === 'stall') return stall(fault, record, res, upstream)
     record.endedAt = Date.now()
     res.writeHead(upstream.status, upstream.headers)
     res.end(upstream.body)
+  }
+
+  /** moto's answer: through slow-AWS mode, replayed, or as it comes. */
+  const answerOf = async (record: RecordedRequest, req: IncomingMessage, body: Buffer) => {
+    const target = shard(record.accountId)
+    if (slow.handles(record)) {
+      const answer = await slow.answer(record, formOf(req, body), motoLink(agent, target, req, body))
+      record.rewritten = answer.rewritten
+      return answer
+    }
+    const replayKey = [record.service, record.action, record.accountId, record.roleArn].join('|')
+    const replayed = replay ? answers.get(replayKey) : undefined
+    const upstream = replayed ?? (await forward(agent, target, req, body))
+    record.replayed = replayed !== undefined
+    if (replay && !replayed && upstream.status === 200) answers.set(replayKey, upstream)
+    return upstream
   }
 
   /** Harness calls to moto itself: a reset goes to every server, account data to the account's. */
@@ -150,6 +195,10 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     inject(fault) {
       faults.push({...fault, times: fault.times ?? 1})
     },
+    slowAws(slowOptions = {}) {
+      slow.configure(slowOptions)
+      return slow.controls
+    },
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -182,8 +231,35 @@ function answerFault(fault: Fault, record: RecordedRequest, res: ServerResponse)
   }
   const answer = faultResponse(fault, record)
   record.status = answer.status
+  record.errorCode = errorCodeOf(answer)
   res.writeHead(answer.status, answer.headers)
   res.end(answer.body)
+}
+
+/** `silent`: the request is never answered; the record ends when the client gives up or the proxy stops. */
+async function hangUp(record: RecordedRequest, res: ServerResponse): Promise<void> {
+  record.fault = 'silent'
+  record.status = 0
+  await closed(res)
+  record.endedAt = Date.now()
+}
+
+/** `stall`: the status line, the headers and part of the body, then nothing until the connection closes. */
+async function stall(fault: Fault, record: RecordedRequest, res: ServerResponse, answer: WireResponse): Promise<void> {
+  record.fault = 'stall'
+  const body = Buffer.from(answer.body)
+  res.writeHead(answer.status, answer.headers)
+  const part = body.subarray(0, Math.min(body.length - 1, fault.partialBytes ?? Math.floor(body.length / 2)))
+  if (part.length > 0) res.write(part)
+  else res.flushHeaders()
+  await closed(res)
+  record.endedAt = Date.now()
+}
+
+/** Resolves when the client's connection is gone (it gave up, or the proxy stopped). */
+function closed(res: ServerResponse): Promise<void> {
+  if (res.socket === null || res.socket.destroyed) return Promise.resolve()
+  return new Promise((resolve) => res.once('close', () => resolve()))
 }
 
 /** `account_id` of a moto-api JSON body (e.g. the Cost Explorer queue), if any. */
