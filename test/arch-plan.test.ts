@@ -39,10 +39,10 @@ describe('fleet arch show, with the plan', () => {
     const run = await runFleet(['arch', 'show', '4-1', '--profile', file, '--json'], {env: fleetEnv(moto)})
     expect(run.exitCode, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout).plan).toEqual([
-      {account: 'lb', action: 'resize', from: {state: 'stopped', type: 't2.micro'}, to: {state: 'running', type: 't2.medium'}},
-      {account: 'app-1', action: 'start', from: {state: 'stopped', type: 't2.micro'}, to: {state: 'running', type: 't2.micro'}},
-      {account: 'app-2', action: 'none', from: {state: 'running', type: 't2.micro'}, to: {state: 'running', type: 't2.micro'}},
-      {account: 'app-3', action: 'stop', from: {state: 'running', type: 't2.micro'}, to: {state: 'stopped', type: 't2.micro'}},
+      {account: 'lb', action: 'resize', from: {state: 'stopped', type: 't2.micro'}, to: {state: 'running', type: 't2.medium'}, steps: ['modify-type', 'start', 'wait-running', 'wait-status-ok']},
+      {account: 'app-1', action: 'start', from: {state: 'stopped', type: 't2.micro'}, to: {state: 'running', type: 't2.micro'}, steps: ['start', 'wait-running', 'wait-status-ok']},
+      {account: 'app-2', action: 'none', from: {state: 'running', type: 't2.micro'}, to: {state: 'running', type: 't2.micro'}, steps: []},
+      {account: 'app-3', action: 'stop', from: {state: 'running', type: 't2.micro'}, to: {state: 'stopped', type: 't2.micro'}, steps: ['stop', 'wait-stopped']},
     ])
   })
 

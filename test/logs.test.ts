@@ -177,6 +177,16 @@ describe('fleet logs', () => {
     expect(await pidsMatching(MARKER)).toEqual([])
   })
 
+  it('an account with a usage problem (its SSH key file is missing) keeps its class: exit 2, with what to do', async () => {
+    const file = await profile({name: 'nokey'})
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/(app-2:[\s\S]*?key: )\S+/, '$1/nonexistent/fleet.pem'))
+    const run = await runFleet(['logs', 'app-1', 'app-2', '--profile', file, '--json'], {env: fleetEnv(moto)})
+    expect(run.exitCode, run.stderr).toBe(2)
+    const hosts = JSON.parse(run.stdout).hosts
+    expect(hosts[0]).toMatchObject({account: 'app-1', ok: true})
+    expect(hosts[1]).toMatchObject({account: 'app-2', ok: false, error: {code: 'SshKeyUnreadable', nextSteps: [expect.stringContaining('accounts.app-2.ssh.key')]}})
+  })
+
   it('--follow streams until Ctrl-C, which ends every remote command and exits 130', async () => {
     const file = await profile()
     const run = startFleet(['logs', 'app-1', 'app-2', '--lb', '--follow', '--profile', file], {env: fleetEnv(moto)})

@@ -103,7 +103,7 @@ export abstract class MutatingCommand extends FleetCommand {
     run: {profile: string; title: string; dryRun: boolean; failed?: (result: T) => boolean},
     work: (ctx: MutationRun) => Promise<T>,
   ): Promise<T> {
-    const command = `fleet ${this.id ?? ''}`.trim()
+    const command = `fleet ${(this.id ?? '').replaceAll(':', ' ')}`.trim()
     const display = steps(run.title)
     const locks = new Locks({command, profile: run.profile}, {onWait: (message) => display.notice(message)})
     const ctx: MutationRun = {cancel: this.cancellation(), locks, step: display.step}

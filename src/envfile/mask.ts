@@ -4,20 +4,13 @@
  * much: a masked host name costs a reader little, a printed password cannot
  * be taken back.
  */
-import {unifiedDiff} from '../nginx/diff.js'
+import {unifiedDiff} from '../text/diff.js'
+import {MASK, maskUrl} from '../text/mask.js'
 import {scanEnv} from './scan.js'
 
-/** What a masked secret is shown as. */
-export const MASK = '****'
+export {MASK, maskUrl}
 
-// `scheme://user:password@host`: up to the last `@` of the line, so that a
-// password holding an unencoded `/`, `@`, quote or blank is still masked whole.
-const USERINFO = /(\/\/[^\s/?#@:'"]*:)[^\r\n]*@/g
-// Oracle's `jdbc:oracle:thin:user/password@host`.
-const ORACLE = /(:thin:[^\s/@:]*\/)[^\r\n]*@/gi
 const WORDS = 'password|passwd|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key'
-// `password=...` and the like, as URL query or JDBC `;key=value` parameters.
-const PARAM = new RegExp(`([\\w.-]*(?:${WORDS})[\\w.-]*[ \\t]*=[ \\t]*)[^&;\\r\\n]+`, 'gi')
 // Keys whose whole value is a secret.
 const SECRET_KEY = new RegExp(WORDS, 'i')
 // Any line that assigns a secret-looking key, commented out or not, even one
@@ -26,14 +19,6 @@ const SECRET_LINE = new RegExp(
   `^((?:\\u00EF\\u00BB\\u00BF)?[\\t\\v\\f \\u0085\\u00a0\\uFEFF]*(?:#[\\t ]*)?(?:export[\\t ]+)?[\\p{L}\\p{N}_.\\-\\[\\]]*(?:${WORDS})[\\p{L}\\p{N}_.\\-\\[\\]]*[\\t\\v\\f \\u0085\\u00a0]*[=:])([^\\n]+)$`,
   'gimu',
 )
-
-/** The value with any password in it masked: `user:pass@`, `password=...` parameters. */
-export function maskUrl(value: string): string {
-  return value
-    .replace(USERINFO, `$1${MASK}@`)
-    .replace(ORACLE, `$1${MASK}@`)
-    .replace(PARAM, (_match, head: string) => `${head}${MASK}`)
-}
 
 /** One `.env` value fit to print: all of it masked under a secret-looking key, else any password in it. */
 export function maskValue(key: string, value: string): string {

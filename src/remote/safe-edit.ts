@@ -74,7 +74,7 @@ export async function safeEdit(host: EditHost, plan: EditPlan, cancel: Cancel = 
     const state = {written: [] as FileEdit[], activated: false}
     try {
       await backUp(host.shell, plan.files)
-      if (plan.pendingMarker) await host.shell.writeFileInPlace(plan.pendingMarker, `${JSON.stringify({since: new Date().toISOString(), files: plan.files.map((f) => f.path)})}\n`)
+      if (plan.pendingMarker) await writeMarker(host.shell, plan.pendingMarker, plan.files)
       for (const file of plan.files) {
         state.written.push(file)
         await writeOne(host.shell, file)
@@ -136,6 +136,11 @@ async function restore(host: EditHost, written: readonly FileEdit[], reactivate:
     }
   }
   return problems
+}
+
+async function writeMarker(sh: RemoteShell, marker: string, files: readonly FileEdit[]): Promise<void> {
+  await sh.execOrThrow(`mkdir -p -- ${shellQuote(posix.dirname(marker))}`)
+  await sh.writeFileInPlace(marker, `${JSON.stringify({since: new Date().toISOString(), files: files.map((f) => f.path)})}\n`)
 }
 
 async function clearMarker(host: EditHost, marker: string | undefined): Promise<void> {

@@ -125,6 +125,7 @@ export class SshRemoteShell implements RemoteShell {
     let abandoned = false
     let stop: () => void = () => {}
     const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)))
+    let onClose: (() => void) | undefined
     // The remote `timeout` ends the command on time; this local backstop
     // only fires when the host stops answering.
     const abandon = () => {
@@ -153,8 +154,14 @@ export class SshRemoteShell implements RemoteShell {
     })
     try {
       const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null, {ref: false})]
-      const result = await Promise.race([running, stopped, ...limit])
+      // A connection that drops may never close the command's channel: stop waiting for it then.
+      const dropped = new Promise<null>((resolve) => {
+        onClose = () => resolve(null)
+        this.connection.once('close', onClose)
+      })
+      const result = await Promise.race([running, stopped, dropped, ...limit])
       if (signal?.aborted) throw interrupted(command)
+      if (result === null && this.lost !== null) throw this.lostError()
       const remoteTimeout = timeoutMs !== undefined && TIMEOUT_EXIT_CODES.has(result?.code ?? -1) && Date.now() - started >= timeoutMs
       if (abandoned || result === null || remoteTimeout) throw commandTimeoutError(this.target, command, timeoutMs ?? 0)
       const lost = this.lostError()
@@ -166,6 +173,7 @@ export class SshRemoteShell implements RemoteShell {
     } finally {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
+      if (onClose) this.connection.off('close', onClose)
     }
   }
 

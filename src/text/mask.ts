@@ -1,24 +1,39 @@
 /**
- * Masks secret-looking values in text shown to people (a `--dry-run` diff of
- * an nginx config or a `.env`): fleet copies `proxy_set_header` lines into
- * locations, and `.env` files hold database passwords. What is masked keeps
- * its first characters' shape out of sight: `****`.
+ * Masks secret-looking values in text shown to people: a `--dry-run` diff of
+ * an nginx config (fleet copies `proxy_set_header` lines into locations) or
+ * of a `.env` (database URLs with passwords), warnings, errors. It errs on
+ * the side of hiding too much: a masked host name costs a reader little, a
+ * printed password cannot be taken back.
  */
-const MASK = '****'
 
-/** `scheme://user:password@host` → `scheme://user:****@host` */
-const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:)([^\s@'"]+)(@)/gi
-/** `password=...`, `?password=...&` inside URLs and query strings. */
-const queryPassword = /([?&;](?:password|passwd|pwd|secret|token|api[_-]?key)=)([^&\s'"]+)/gi
+/** What a masked secret is shown as. */
+export const MASK = '****'
+
+// `scheme://user:password@host`: up to the last `@` of the line, so that a
+// password holding an unencoded `/`, `@`, quote or blank is still masked whole.
+const USERINFO = /(\/\/[^\s/?#@:'"]*:)[^\r\n]*@/g
+// Oracle's `jdbc:oracle:thin:user/password@host`.
+const ORACLE = /(:thin:[^\s/@:]*\/)[^\r\n]*@/gi
+const WORDS = 'password|passwd|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key'
+// `password=...` and the like, as URL query or JDBC `;key=value` parameters.
+const PARAM = new RegExp(`([\\w.-]*(?:${WORDS})[\\w.-]*[ \\t]*=[ \\t]*)[^&;\\r\\n]+`, 'gi')
 /** nginx: `proxy_set_header Authorization "Basic ..."`, `add_header X-Api-Key ...;` */
-const secretHeader = /(\b(?:proxy_set_header|add_header|more_set_headers|grpc_set_header|fastcgi_param)\s+["']?(?:Authorization|Proxy-Authorization|Cookie|X-Api-Key|X-Auth-Token|[\w-]*(?:token|secret|password|api-key)[\w-]*)["']?\s+)("[^"]*"|'[^']*'|[^;\s]+)/gi
-/** `.env`: `DB_PASSWORD=...`, `export API_SECRET='...'`, `JWT_TOKEN = ...` */
-const secretAssignment = /^([+\- ]?\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)[A-Za-z0-9_]*\s*=\s*)(.*?)(\r?)$/gim
+const SECRET_HEADER = /(\b(?:proxy_set_header|add_header|more_set_headers|grpc_set_header|fastcgi_param)\s+["']?(?:Authorization|Proxy-Authorization|Cookie|X-Api-Key|X-Auth-Token|[\w-]*(?:token|secret|password|api-key)[\w-]*)["']?\s+)("[^"]*"|'[^']*'|[^;\s]+)/gi
+/** `DB_PASSWORD=...`, `export API_SECRET='...'`, a diff's `+`/`-` in front or not. */
+const SECRET_ASSIGNMENT = /^([+\- ]?\s*(?:#\s*)?(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL)[A-Za-z0-9_]*\s*=\s*)(.*?)(\r?)$/gim
 
+/** The value with any password in it masked: `user:pass@`, `password=...` parameters. */
+export function maskUrl(value: string): string {
+  return value
+    .replace(USERINFO, `$1${MASK}@`)
+    .replace(ORACLE, `$1${MASK}@`)
+    .replace(PARAM, (_match, head: string) => `${head}${MASK}`)
+}
+
+/** Any text (a diff, a message) with secret headers, secret-named assignments and URL passwords masked. */
 export function maskSecrets(text: string): string {
-  return text
-    .replace(urlPassword, (_m, head: string, _secret: string, at: string) => `${head}${MASK}${at}`)
-    .replace(queryPassword, (_m, head: string) => `${head}${MASK}`)
-    .replace(secretHeader, (_m, head: string, value: string) => `${head}${/^["']/.test(value) ? value[0] + MASK + value[0] : MASK}`)
-    .replace(secretAssignment, (_m, head: string, value: string, cr: string) => `${head}${value === '' ? '' : MASK}${cr}`)
+  const masked = text
+    .replace(SECRET_HEADER, (_m, head: string, value: string) => `${head}${/^["']/.test(value) ? value[0] + MASK + value[0] : MASK}`)
+    .replace(SECRET_ASSIGNMENT, (_m, head: string, value: string, cr: string) => `${head}${value === '' ? '' : MASK}${cr}`)
+  return maskUrl(masked)
 }

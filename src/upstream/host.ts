@@ -134,7 +134,7 @@ function nginxSteps(nginx: NginxConfig, servers: readonly string[]): {precheck: 
 
 /** Exists while an upstream edit is under way (src/remote/safe-edit.ts): never matches `*.conf`. */
 export function pendingMarkerOf(nginx: NginxConfig): string {
-  return `${nginx.upstreamFile}.fleet-pending`
+  return `${nginx.config}.fleet-pending`
 }
 
 async function passes(sh: RemoteShell, confirm: EditStep): Promise<boolean> {
