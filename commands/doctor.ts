@@ -24,7 +24,7 @@ A check marked ? could not be made (for example, the role may not call iam:Simul
     const {flags} = await this.parse(Doctor)
     const {profile} = await openProfile(flags.profile)
     const provider = await openAws(profile)
-    const result = await runDoctor(profile, provider, flags.concurrency, {ssh: !flags['no-ssh']})
+    const result = await runDoctor(profile, {provider, concurrency: flags.concurrency}, {ssh: !flags['no-ssh']})
     if (!this.jsonEnabled()) this.log(renderDoctor(result))
     if (result.accounts.some((a) => !a.ok)) this.setExitCode(ExitCode.external)
     return result

@@ -50,25 +50,22 @@ With --follow the commands run on a terminal until Ctrl-C, which ends them on ev
       throw new UsageError('FollowJson', '--follow never ends, and --json prints one JSON document at the end: use one or the other.')
     }
     const {profile, state} = await openProfile(flags.profile)
-    const plan = await planLogs(profile, state, {...flags, names: argv as string[]})
+    const plan = await planLogs(profile, {state}, {...flags, names: argv as string[]})
     for (const warning of plan.warnings) process.stderr.write(`Warning: ${warning}\n`)
     const format = lineFormatter(plan.sources.map((s) => s.label), {color: wantsColor(process.stdout)})
     const lines: LogLineJson[] = []
     const {signal} = this.cancellation()
-    const outcomes = await readLogs(
-      profile,
-      {
-        ...plan,
-        follow: flags.follow,
-        onLine: (source, stream, line) =>
-          json ? lines.push({account: source.account, source: source.kind, stream, line}) : process.stdout.write(`${format(source.label, line)}\n`),
-        onHost: (outcome) => {
-          const problem = hostProblem(outcome)
-          if (problem) process.stderr.write(`${problem}\n`)
-        },
+    const deps = {provider: await openAws(profile), knownHosts: new KnownHosts(), concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], signal}
+    const outcomes = await readLogs(profile, deps, {
+      ...plan,
+      follow: flags.follow,
+      onLine: (source, stream, line) =>
+        json ? lines.push({account: source.account, source: source.kind, stream, line}) : process.stdout.write(`${format(source.label, line)}\n`),
+      onHost: (outcome) => {
+        const problem = hostProblem(outcome)
+        if (problem) process.stderr.write(`${problem}\n`)
       },
-      {provider: await openAws(profile), knownHosts: new KnownHosts(), concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], signal},
-    )
+    })
     this.setExitCode(exitCodeOf(outcomes.map((o) => o.error)))
     return {lines, hosts: outcomes.map(hostJson)}
   }

@@ -32,7 +32,11 @@
 // 6. No engines check in the index: see REPLACEMENTS.
 //
 // A patch whose pattern is gone (a new @oclif/core) fails the build, so that
-// it is looked at rather than silently dropped.
+// it is looked at rather than silently dropped: the exact replacements must
+// match once each, and the rewriting patches (1 and 4) must rewrite at least
+// the number of sites they rewrote when @oclif/core was last reviewed
+// (EXPECTED_SITES). @oclif/core is pinned to that exact version in
+// package.json; after an upgrade, review the patches and the counts.
 import {readFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
@@ -68,6 +72,22 @@ function __fleetInteropDefault(mod) {
 }
 `
 
+/**
+ * Sites rewritten with @oclif/core 5.1.9 (the pinned version): lazy
+ * bindings (patch 1) and computed imports (patch 4, oclif's and lilconfig's).
+ * Fewer means a pattern no longer matches what oclif writes.
+ */
+export const EXPECTED_SITES = {lazyRequires: 272, computedImports: 5}
+
+/** Throws when a rewriting patch rewrote fewer sites than the reviewed @oclif/core had. */
+export function assertSites(found, expected = EXPECTED_SITES) {
+  for (const [patch, count] of Object.entries(expected)) {
+    if (!(found[patch] >= count)) {
+      throw new Error(`scripts/oclif-patches.js: the ${patch} patch rewrote ${found[patch]} sites, fewer than the ${count} of the reviewed @oclif/core; review the patch`)
+    }
+  }
+}
+
 /** Exact source replacements, by file (relative to @oclif/core/lib). */
 const REPLACEMENTS = {
   // Patch 6: the index warns when Node does not satisfy @oclif/core's
@@ -97,8 +117,8 @@ function __fleetCompareIds(a, b) {
 }
 `
 
-/** Makes the top-level `const x = require("m")` bindings of one module lazy. */
-export function lazyRequires(source) {
+/** Makes the top-level `const x = require("m")` bindings of one module lazy; `sites.count` counts the rewrites. */
+export function lazyRequires(source, sites = {count: 0}) {
   let count = 0
   let out = source.replace(/^(const|var) (\w+) = require\(("[^"]+")\);$/gm, (_, keyword, name, spec) => {
     count++
@@ -112,6 +132,7 @@ export function lazyRequires(source) {
     count++
     return `Object.defineProperty(exports, ${JSON.stringify(name)}, {enumerable: true, get: __fleetOnce(() => __importStar(require(${spec})))});`
   })
+  sites.count += count
   return count > 0 ? out + LAZY_RUNTIME : out
 }
 
@@ -138,14 +159,19 @@ export async function powerShellPath() {
 /** `import(` of anything but a literal, not in a string or after a `.`. */
 const COMPUTED_IMPORT = /(?<![\w$.'"`])import\((?!\s*['"`])/g
 
-/** Routes computed dynamic imports through `__fleetImport` (see 4 above). */
-export function hostImports(source) {
-  return source.replace(COMPUTED_IMPORT, '__fleetImport(')
+/** Routes computed dynamic imports through `__fleetImport` (see 4 above); `sites.count` counts the rewrites. */
+export function hostImports(source, sites = {count: 0}) {
+  return source.replace(COMPUTED_IMPORT, () => {
+    sites.count += 1
+    return '__fleetImport('
+  })
 }
 
 /** The esbuild plugin. */
 export function oclifPatches() {
   const seen = new Set()
+  const lazy = {count: 0}
+  const imports = {count: 0}
   return {
     name: 'oclif-patches',
     setup(build) {
@@ -162,20 +188,23 @@ export function oclifPatches() {
         const file = args.path.split(/[\\/]@oclif[\\/]core[\\/]lib[\\/]/)[1].replaceAll('\\', '/')
         seen.add(file)
         const source = await readFile(args.path, 'utf8')
-        return {contents: hostImports(lazyRequires(replaceExact(file, source))), loader: 'js'}
+        return {contents: hostImports(lazyRequires(replaceExact(file, source), lazy), imports), loader: 'js'}
       })
       // Other packages of the bundle that import computed paths (lilconfig).
       build.onLoad({filter: /[\\/]node_modules[\\/].*\.(c?js|mjs)$/}, async (args) => {
         if (OCLIF_LIB.test(args.path)) return undefined
         const source = await readFile(args.path, 'utf8')
         if (!source.match(COMPUTED_IMPORT)) return undefined
-        return {contents: hostImports(source), loader: 'js'}
+        return {contents: hostImports(source, imports), loader: 'js'}
       })
       build.onEnd((result) => {
         if (result.errors.length > 0) return
         for (const file of [...Object.keys(REPLACEMENTS), 'wsl-utils']) {
           if (!seen.has(file)) throw new Error(`scripts/oclif-patches.js: @oclif/core/lib/${file} was not bundled; review the patch`)
         }
+        const found = {lazyRequires: lazy.count, computedImports: imports.count}
+        if (process.env.FLEET_PATCH_COUNTS) console.error(`oclif patches rewrote ${JSON.stringify(found)}`)
+        assertSites(found)
       })
     },
   }

@@ -13,37 +13,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backends, startBackends} from './harness/backends.ts'
 import {fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {type Nginx, startNginx} from './harness/nginx.ts'
+import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
 import {type Sshd, startSshd} from './harness/sshd.ts'
 
 const run = promisify(execFile)
 const APP_IPS = ['127.0.0.21', '127.0.0.22', '127.0.0.23']
 const LB_IP = '127.0.0.20'
 
-const storyConfig = (servers: string[], extraHttp = '') => `user root;
-worker_processes 1;
-pid @PREFIX@/logs/nginx.pid;
-error_log @PREFIX@/logs/error.log;
-
-events {
-    worker_connections 1024;
-}
-
-http {
-    access_log off;
-${extraHttp}    upstream honorsParkingBackend {
-${servers.map((s) => `        server ${s};`).join('\n')}
-    }
-
-    server {
-        listen 127.0.0.1:@PORT@;
-        proxy_set_header Host $host;
-        location / {
-            proxy_pass http://honorsParkingBackend;
-        }
-    }
-}
-`
+const storyConfig = storyNginxConfig
 
 let moto: Moto
 let sshd: Sshd

@@ -13,41 +13,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backends, startBackends} from './harness/backends.ts'
 import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {type Nginx, startNginx} from './harness/nginx.ts'
+import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
 import {type Sshd, startSshd} from './harness/sshd.ts'
 
 const APP_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13']
 const LB_IP = '127.0.0.10'
 
-/** The story's config, in miniature: inline upstream, headers set at server level. */
-const storyConfig = (servers: string[]) => `user root;
-worker_processes 1;
-pid @PREFIX@/logs/nginx.pid;
-error_log @PREFIX@/logs/error.log;
-
-events {
-    worker_connections 1024;
-}
-
-http {
-    access_log off;
-    upstream honorsParkingBackend {
-${servers.map((s) => `        server ${s};`).join('\n')}
-    }
-
-    server {
-        listen 127.0.0.1:@PORT@;
-        # the app sees who asked
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-
-        location / {
-            proxy_pass http://honorsParkingBackend;
-        }
-    }
-}
-`
+const storyConfig = storyNginxConfig
 
 let moto: Moto
 let sshd: Sshd

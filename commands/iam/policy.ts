@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {FleetCommand} from '../../src/cli/base-command.js'
 import {openAws, openProfile} from '../../src/cli/context.js'
-import {type AccountPolicies, policiesFor, principalFromCallerArn} from '../../src/iam/policy.js'
+import {hubPrincipal as askHubPrincipal} from '../../src/iam/hub-principal.js'
+import {type AccountPolicies, policiesFor} from '../../src/iam/policy.js'
 import {renderPolicies} from '../../src/iam/render.js'
 
 interface PolicyResult {
@@ -29,8 +30,7 @@ Without --hub-principal, fleet asks STS who the hub is (one GetCallerIdentity ca
     const {profile} = await openProfile(flags.profile)
     let hubPrincipal = flags['hub-principal']
     if (!hubPrincipal) {
-      const caller = await (await (await openAws(profile)).hubSts()).callerIdentity()
-      const {principal, note} = principalFromCallerArn(caller.arn)
+      const {principal, note} = await askHubPrincipal(await openAws(profile))
       if (note) this.logToStderr(`Note: ${note}`)
       hubPrincipal = principal
     }

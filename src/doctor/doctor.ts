@@ -3,15 +3,11 @@ import {toErrorInfo} from '../errors.js'
 import {allActions} from '../iam/policy.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {findFleetInstance, type InstanceView, viewOf} from '../fleet/instances.js'
+import type {Check} from './check.js'
 import {remoteChecks} from './remote-checks.js'
-import {fanOut} from '../util/fan-out.js'
 
-/** One check: passed, failed, or not checked (`ok: null`) with the reason. */
-export interface Check {
-  name: 'role' | 'identity' | 'instance' | 'permissions' | 'rds-public-access' | 'ssh' | 'nginx' | 'app-tools'
-  ok: boolean | null
-  detail: string
-}
+export type {Check}
+import {fanOut} from '../util/fan-out.js'
 
 export interface AccountDoctor {
   name: string
@@ -32,8 +28,9 @@ export interface DoctorResult {
  * can the database be made public at all. A failed check does not stop the
  * ones after it unless they depend on it (no role, nothing else to check).
  */
-export async function runDoctor(profile: Profile, provider: AwsProvider, concurrency: number, options: {ssh: boolean} = {ssh: true}): Promise<DoctorResult> {
-  const outcomes = await fanOut(profile.accounts, concurrency, (account) => checkAccount(profile, provider, account, options.ssh))
+export async function runDoctor(profile: Profile, deps: {provider: AwsProvider; concurrency: number}, options: {ssh: boolean} = {ssh: true}): Promise<DoctorResult> {
+  const {provider} = deps
+  const outcomes = await fanOut(profile.accounts, deps.concurrency, (account) => checkAccount(profile, provider, account, options.ssh))
   const accounts = profile.accounts.map((account, i): AccountDoctor => {
     const o = outcomes[i]!
     const checks = o.ok ? o.value : [{name: 'role' as const, ok: false, detail: o.error.message}]

@@ -3,7 +3,7 @@ import {remoteTargetFor} from '../fleet/targets.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {KnownHosts, shellQuote, withRemote} from '../remote/index.js'
 import type {InstanceView} from '../fleet/instances.js'
-import type {Check} from './doctor.js'
+import type {Check} from './check.js'
 
 /**
  * The host part of `doctor`: SSH reachable, and the tools the profile's

@@ -1,3 +1,5 @@
+import {readdirSync, readFileSync} from 'node:fs'
+
 import {describe, expect, it} from 'vitest'
 
 import {profileFromText} from '../profile/load.js'
@@ -62,5 +64,30 @@ describe('iam policy', async () => {
   it('trusts the account root when the hub is an assumed role', () => {
     expect(principalFromCallerArn('arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Admin_1/me').principal).toBe('arn:aws:iam::999999999999:root')
     expect(principalFromCallerArn('arn:aws:iam::999999999999:user/me')).toEqual({principal: 'arn:aws:iam::999999999999:user/me', note: null})
+  })
+})
+
+/**
+ * Every `call('service:Action', ...)` the narrow ports make (src/aws/ports),
+ * and the role assumption itself: read from the source, so that a new call
+ * added without its IAM action fails here.
+ */
+function actionsCalled(): string[] {
+  const dir = new URL('../aws/ports/', import.meta.url)
+  const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => readFileSync(new URL(f, dir), 'utf8'))
+  const called = sources.flatMap((text) => [...text.matchAll(/call\('([a-z0-9-]+:[A-Za-z0-9]+)'/g)].map((m) => m[1]!))
+  return [...new Set(called)].sort()
+}
+
+describe('the IAM policy and the calls fleet makes', () => {
+  it('finds the calls (the scan is not empty)', () => {
+    expect(actionsCalled()).toEqual(expect.arrayContaining(['ec2:DescribeInstances', 'ec2:AuthorizeSecurityGroupIngress', 'rds:DescribeDBInstances']))
+  })
+
+  it('grants every action a port calls, apart from the hub\'s own identity calls', () => {
+    // GetCallerIdentity needs no permission: AWS answers it for any principal.
+    const hubOnly = new Set(['sts:GetCallerIdentity'])
+    const missing = actionsCalled().filter((a) => !hubOnly.has(a) && !allActions().includes(a))
+    expect(missing).toEqual([])
   })
 })

@@ -80,11 +80,12 @@ describe('readLogs', () => {
       'app-3': {lines: ['no such container'], code: 1},
     })
     const lines: string[] = []
-    const outcomes = await readLogs(
-      profile,
-      {sources: ['app-1', 'app-2', 'app-3'].map(source), follow: false, grep: /ERROR|container/, onLine: (s, _stream, line) => lines.push(`${s.label}:${line}`)},
-      deps(f),
-    )
+    const outcomes = await readLogs(profile, deps(f), {
+      sources: ['app-1', 'app-2', 'app-3'].map(source),
+      follow: false,
+      grep: /ERROR|container/,
+      onLine: (s, _stream, line) => lines.push(`${s.label}:${line}`),
+    })
     expect(lines.sort()).toEqual(['app-1:ERROR boom', 'app-3:no such container'])
     expect(outcomes.map((o) => [o.account, o.ok, o.skipped, o.error?.code ?? null])).toEqual([
       ['app-1', true, null, null],
@@ -98,11 +99,11 @@ describe('readLogs', () => {
     const f = fakes({'app-1': {lines: ['a'], code: 'forever'}, 'app-2': {lines: ['b'], code: 'forever'}})
     const controller = new AbortController()
     let seen = 0
-    const run = readLogs(
-      profile,
-      {sources: [source('app-1'), source('app-2')], follow: true, onLine: () => ++seen === 2 && controller.abort()},
-      deps(f, {signal: controller.signal}),
-    )
+    const run = readLogs(profile, deps(f, {signal: controller.signal}), {
+      sources: [source('app-1'), source('app-2')],
+      follow: true,
+      onLine: () => ++seen === 2 && controller.abort(),
+    })
     await expect(run).rejects.toMatchObject({code: 'Interrupted', exitCode: 130})
     expect(f.stopped.sort()).toEqual(['app-1', 'app-2'])
   })

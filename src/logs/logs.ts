@@ -60,7 +60,7 @@ export interface LogsDeps {
 type Opened = {shell: RemoteShell; instanceId: string} | {skipped: string; instanceId: string | null}
 
 /** Streams the sources' logs; resolves with one outcome per source, in order, once every command has ended. */
-export async function readLogs(profile: Profile, request: LogsRequest, deps: LogsDeps): Promise<HostOutcome[]> {
+export async function readLogs(profile: Profile, deps: LogsDeps, request: LogsRequest): Promise<HostOutcome[]> {
   const limit = pLimit(Math.max(1, deps.concurrency))
   const live = new Set<RemoteStream>()
   const stopAll = () => {

@@ -22,7 +22,8 @@ export interface LogsPlan extends SourcePlan {
   grep?: RegExp
 }
 
-export async function planLogs(profile: Profile, state: StateStore, options: LogsOptions): Promise<LogsPlan> {
+export async function planLogs(profile: Profile, deps: {state: StateStore}, options: LogsOptions): Promise<LogsPlan> {
+  const {state} = deps
   const grep = compileGrep(options.grep)
   // Named accounts need the app servers only to tell whether a named LB means nginx.
   const lb = profile.data.nginx?.on

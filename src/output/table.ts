@@ -1,17 +1,17 @@
-import Table from 'cli-table3'
+import stringWidth from 'string-width'
 
-/** A plain, borderless table for people; `--json` is for scripts. */
+/**
+ * A plain, borderless table for people (`--json` is for scripts): a header
+ * row, then one line per row, columns padded to their widest cell (as shown
+ * on a terminal: wide characters count double), two spaces apart, trailing
+ * spaces trimmed. Linear in the number of cells.
+ */
 export function renderTable(head: string[], rows: Array<Array<string | number | null>>): string {
-  const table = new Table({
-    head,
-    style: {head: [], border: [], 'padding-left': 0, 'padding-right': 2},
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '',
-    },
-  })
-  for (const row of rows) table.push(row.map((c) => (c === null ? '-' : String(c))))
-  return table.toString().split('\n').map((l) => l.trimEnd()).join('\n')
+  // An empty head: rows only, aligned the same way.
+  const cells = [...(head.length > 0 ? [head] : []), ...rows.map((row) => row.map((c) => (c === null ? '-' : String(c))))]
+  const widths: number[] = []
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, stringWidth(cell))))
+  return cells
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - stringWidth(cell) + 2))).join('').trimEnd())
+    .join('\n')
 }

@@ -1,5 +1,5 @@
-import {UsageError} from '../errors.js'
-import type {Profile} from './load.js'
+import {unknownArchitecture} from './sections.js'
+import type {Profile} from './types.js'
 import type {ArchitectureConfig, ArchNginxConfig} from './schema.js'
 
 export interface ArchAppView {
@@ -30,11 +30,7 @@ export function listArchitectures(profile: Profile): ArchitectureView[] {
 /** One architecture, normalized: apps as `{account, ports}`, nulls for "as it is". */
 export function architectureView(profile: Profile, id: string): ArchitectureView {
   const architectures = profile.data.architectures ?? {}
-  if (!Object.hasOwn(architectures, id)) {
-    throw new UsageError('UnknownArchitecture', `There is no architecture \`${id}\` in profile \`${profile.name}\`. Known: ${profile.architectureIds.join(', ') || 'none'}.`, {
-      nextSteps: ['`fleet arch list` shows them.'],
-    })
-  }
+  if (!Object.hasOwn(architectures, id)) throw unknownArchitecture(profile, id, 'flag')
   return normalize(profile, id, architectures[id]!)
 }
 

@@ -165,3 +165,53 @@ describe('sections and architectures', () => {
     expect(() => resolveArchitecture(bare(), '6', null)).toThrowError(/no `architectures` section/)
   })
 })
+
+describe('loadProfile: files that are not a profile', () => {
+  test('a YAML alias bomb is a located usage error, not a bug or a hang', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]']
+    for (let i = 1; i < 9; i++) lines.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]`)
+    const file = join(root, 'bomb.yaml')
+    await writeFile(file, lines.join('\n') + '\n')
+    const error = await thrown(loadProfile(file, {cwd, env}))
+    expect(error).toBeInstanceOf(InvalidProfileError)
+    expect(error.message).toContain(`${file}:2:8: YAML syntax: too many alias expansions`)
+  })
+
+  test('a file name that makes no profile name (`...yaml` would make `..`) is refused', async () => {
+    const file = join(root, '...yaml')
+    await copyFile(fixture, file)
+    expect((await thrown(loadProfile(file, {cwd, env}))).code).toBe('BadProfileName')
+  })
+
+  test('a UTF-16 or latin1 file is said to be not UTF-8, with the line of the first bad byte', async () => {
+    const utf16 = join(root, 'utf16.yaml')
+    await writeFile(utf16, Buffer.from('\ufeffregion: us-east-1\n', 'utf16le'))
+    expect(await thrown(loadProfile(utf16, {cwd, env}))).toMatchObject({code: 'ProfileNotUtf8', message: `${utf16}:1: the profile is not UTF-8 (it looks like UTF-16).`})
+    const latin = join(root, 'latin.yaml')
+    await writeFile(latin, Buffer.concat([Buffer.from('region: us-east-1\n# caf'), Buffer.from([0xe9]), Buffer.from('\n')]))
+    expect(await thrown(loadProfile(latin, {cwd, env}))).toMatchObject({code: 'ProfileNotUtf8', message: `${latin}:2: the profile is not UTF-8.`})
+  })
+})
+
+describe('unknown architectures', () => {
+  test('are worded the same by every path that meets one', async () => {
+    const profile = profileFromText(await readFile(fixture, 'utf8'), {name: 'p', file: '/x/p.yaml', env})
+    const {architectureView} = await import('./architecture.js')
+    const fromView = (() => {
+      try {
+        architectureView(profile, 'nope')
+      } catch (error) {
+        return error as UsageError
+      }
+    })()
+    const fromFlag = (() => {
+      try {
+        resolveArchitecture(profile, 'nope', null)
+      } catch (error) {
+        return error as UsageError
+      }
+    })()
+    expect(fromView?.message).toBe(fromFlag?.message)
+    expect(fromView?.nextSteps).toEqual(fromFlag?.nextSteps)
+  })
+})

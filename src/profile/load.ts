@@ -6,35 +6,15 @@ import createDebug from 'debug'
 
 import {UsageError} from '../errors.js'
 import {fleetHome} from '../home.js'
-import type {AccountConfig, ProfileData} from './schema.js'
+import type {AccountConfig} from './schema.js'
+import type {Profile, ResolvedAccount} from './types.js'
 import {didYouMean} from './suggest.js'
 import {parseProfileText} from './validate.js'
 
 export {requireSection, resolveArchitecture, type ResolvedArchitecture} from './sections.js'
+export type {Profile, ResolvedAccount} from './types.js'
 
 const debug = createDebug('fleet:profile')
-
-/** An account with everything that has a default or a path filled in. */
-export interface ResolvedAccount extends AccountConfig {
-  name: string
-  /** account.region ?? profile region ?? AWS_REGION ?? AWS_DEFAULT_REGION. */
-  region: string
-  /** `key` is absolute; `user` defaults to ec2-user. */
-  ssh?: {user: string; key?: string; host?: string; port?: number}
-}
-
-export interface Profile {
-  name: string
-  /** Absolute path of the YAML file. */
-  file: string
-  data: ProfileData
-  /** In file order. */
-  accounts: ResolvedAccount[]
-  /** Architecture ids in file order. */
-  architectureIds: string[]
-  /** The named account; an unknown name is a UsageError. */
-  account(name: string): ResolvedAccount
-}
 
 export interface LoadOptions {
   /** Where `./profiles/` and relative paths start (default: process.cwd()). */
@@ -59,7 +39,14 @@ export function profileCandidates(nameOrPath: string, options: LoadOptions = {})
   const cwd = options.cwd ?? process.cwd()
   if (isProfilePath(nameOrPath)) {
     const file = resolve(cwd, expandHome(nameOrPath, options.env))
-    return {name: basename(file, extname(file)), files: [file]}
+    const name = basename(file, extname(file))
+    // The name keys state/<name>/ and the locks: `...yaml` must not make `..`.
+    if (!profileName.test(name)) {
+      throw new UsageError('BadProfileName', `The file name of ${file} does not make a profile name: \`${name}\` must start with a letter or digit and hold only letters, digits, ".", "-", "_".`, {
+        nextSteps: ['Rename the file, e.g. honors.yaml.'],
+      })
+    }
+    return {name, files: [file]}
   }
   if (!profileName.test(nameOrPath)) {
     throw new UsageError('BadProfileName', `\`${nameOrPath}\` is neither a profile name (letters, digits, ".", "-", "_") nor a path ending in .yaml.`)
@@ -140,12 +127,44 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 async function readIfExists(file: string): Promise<string | null> {
   try {
-    return await readFile(file, 'utf8')
+    return utf8Text(await readFile(file), file)
   } catch (error) {
+    if (error instanceof UsageError) throw error
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return null
     throw new UsageError('ProfileUnreadable', `Cannot read profile ${file}: ${(error as Error).message}`, {cause: error})
   }
+}
+
+/** A profile is UTF-8 (a BOM is allowed); anything else is said so, with where the first bad byte is. */
+function utf8Text(bytes: Buffer, file: string): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 64).includes(0)
+  try {
+    if (utf16) throw new Error('UTF-16')
+    return new TextDecoder('utf-8', {fatal: true, ignoreBOM: false}).decode(bytes)
+  } catch {
+    const bad = utf16 ? 0 : firstInvalidUtf8(bytes)
+    const line = bytes.subarray(0, bad).toString('latin1').split('\n').length
+    throw new UsageError('ProfileNotUtf8', `${file}:${line}: the profile is not UTF-8${utf16 ? ' (it looks like UTF-16)' : ''}.`, {
+      nextSteps: [`Save it as UTF-8 (most editors: "Save with encoding"), e.g. \`iconv -f ${utf16 ? 'UTF-16' : 'LATIN1'} -t UTF-8 ${file} > new.yaml\`.`],
+    })
+  }
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  let lo = 0
+  let hi = bytes.length
+  // The longest valid prefix, found by halving (a decoder error has no offset).
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    try {
+      new TextDecoder('utf-8', {fatal: true}).decode(bytes.subarray(0, mid), {stream: true})
+      lo = mid
+    } catch {
+      hi = mid - 1
+    }
+  }
+  return lo
 }
 
 function notFound(nameOrPath: string, name: string, files: string[]): UsageError {

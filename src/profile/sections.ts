@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js'
-import type {Profile} from './load.js'
+import type {Profile} from './types.js'
 import type {ArchitectureConfig, ProfileData} from './schema.js'
 
 type Section = 'nginx' | 'apps' | 'rds' | 'architectures' | 'cost'
@@ -50,11 +50,15 @@ export function resolveArchitecture(
   }
   const id = archFlag ?? stateArch!
   const arch = Object.hasOwn(architectures, id) ? architectures[id] : undefined
-  if (arch === undefined) {
-    const what = archFlag === undefined ? `The architecture last applied (\`${id}\`) is no longer in` : `There is no architecture \`${id}\` in`
-    throw new UsageError('UnknownArchitecture', `${what} profile \`${profile.name}\`. Known: ${known.join(', ')}.`, {
-      nextSteps: [`Pass --arch ID${choices}.`],
-    })
-  }
+  if (arch === undefined) throw unknownArchitecture(profile, id, archFlag === undefined ? 'state' : 'flag')
   return {id, arch, from: archFlag === undefined ? 'state' : 'flag'}
+}
+
+/** The one wording of an architecture id the profile does not define. */
+export function unknownArchitecture(profile: Profile, id: string, from: 'flag' | 'state'): UsageError {
+  const known = profile.architectureIds
+  const what = from === 'state' ? `The architecture last applied (\`${id}\`) is no longer in` : `There is no architecture \`${id}\` in`
+  return new UsageError('UnknownArchitecture', `${what} profile \`${profile.name}\`. Known: ${known.join(', ') || 'none'}.`, {
+    nextSteps: [known.length > 0 ? `Pass --arch ID: one of ${known.join(', ')} (\`fleet arch list\` shows them).` : `Add architectures to ${profile.file}.`],
+  })
 }

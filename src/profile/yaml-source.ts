@@ -1,4 +1,4 @@
-import {type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument} from 'yaml'
+import {type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit} from 'yaml'
 
 /** 1-based, as editors count. */
 export interface Position {
@@ -31,7 +31,25 @@ export class YamlSource {
       // prettyErrors appends " at line L, column C:" and a code excerpt.
       message: e.message.split(/ at line \d+, column \d+/)[0] ?? e.message,
     }))
-    this.value = this.errors.length === 0 ? this.doc.toJS({maxAliasCount: 100}) : undefined
+    this.value = this.errors.length === 0 ? this.expand() : undefined
+  }
+
+  /** The plain value; an alias bomb (aliases of aliases, exponentially many) is a located error, not a hang or a crash. */
+  private expand(): unknown {
+    try {
+      return this.doc.toJS({maxAliasCount: 100})
+    } catch (error) {
+      if (!(error instanceof ReferenceError)) throw error
+      let first = 0
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          first = node.range?.[0] ?? 0
+          return visit.BREAK
+        },
+      })
+      this.errors.push({...this.counter.linePos(first), message: 'too many alias expansions (over 100): aliases of aliases expand exponentially'})
+      return undefined
+    }
   }
 
   /**

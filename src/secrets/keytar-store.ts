@@ -1,6 +1,6 @@
 import createDebug from 'debug'
 
-import {KeychainUnavailableError, type SecretStore} from './secret-store.js'
+import {KeychainUnavailableError, type SecretStore} from './types.js'
 
 const debug = createDebug('fleet:keychain')
 

@@ -3,7 +3,7 @@ import {type ErrorInfo, toErrorInfo} from '../errors.js'
 import type {Profile, ResolvedAccount} from '../profile/load.js'
 import {lastAppliedArch, type StateStore} from '../state/json-store.js'
 import {fanOut} from '../util/fan-out.js'
-import {type FreeTier, freeTierOf, type Ledger, observe, prune} from './free-tier.js'
+import {type FreeTier, freeTierOf, type Ledger, observe, prune} from '../cost/free-tier-ledger.js'
 import {accountLabel, type InstanceView, matchesSelector, pickFleetInstance, viewOf} from '../fleet/instances.js'
 import {type CostlyExtra, costlyExtras} from './extras.js'
 

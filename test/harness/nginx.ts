@@ -247,3 +247,39 @@ function shellQuote(word: string): string {
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms))
 }
+
+/**
+ * The story's config, in miniature, for the LB host of a test: one worker,
+ * 1024 connections, the upstream inline, headers set at server level.
+ * `extraHttp` goes first in the http block (e.g. an `include conf.d/*.conf;`).
+ */
+export function storyNginxConfig(servers: string[], extraHttp = ''): string {
+  return `user root;
+worker_processes 1;
+pid @PREFIX@/logs/nginx.pid;
+error_log @PREFIX@/logs/error.log;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log off;
+${extraHttp}    upstream honorsParkingBackend {
+${servers.map((s) => `        server ${s};`).join('\n')}
+    }
+
+    server {
+        listen 127.0.0.1:@PORT@;
+        # the app sees who asked
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+
+        location / {
+            proxy_pass http://honorsParkingBackend;
+        }
+    }
+}
+`
+}

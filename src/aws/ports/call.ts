@@ -10,7 +10,7 @@ import type {Credentials} from '../session-cache.js'
 /*
  * What every narrow port shares: the client settings and the one error
  * wrapper. A port (one file each, beside this one) lists only the calls
- * fleet makes, each through `call('service:Action', ...)`: the IAM policy
+ * fleet makes, each through `call("service:Action", ...)`: the IAM policy
  * test reads those names, so a new call without its IAM action fails CI.
  */
 

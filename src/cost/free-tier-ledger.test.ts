@@ -1,7 +1,7 @@
 import type {Instance} from '@aws-sdk/client-ec2'
 import {describe, expect, it} from 'vitest'
 
-import {freeTierOf, hoursUsed, observe, prune, stoppedAt} from './free-tier.js'
+import {freeTierOf, hoursUsed, observe, prune, stoppedAt} from './free-tier-ledger.js'
 
 const running = (id: string, launch: string, type = 't2.micro'): Instance => ({
   InstanceId: id,
