@@ -8,6 +8,7 @@ import {resolveHubCredentials} from './hub.js'
 import {type ClientContext, clientConfig} from './ports/call.js'
 import {createEc2Port, type Ec2Port} from './ports/ec2.js'
 import {createIamPort, type IamPort} from './ports/iam.js'
+import {createInstanceControlPort, type InstanceControlPort} from './ports/instances.js'
 import {createRdsPort, type RdsPort} from './ports/rds.js'
 import {createSecurityGroupPort, type SecurityGroupPort} from './ports/security-groups.js'
 import {createStsPort, type StsPort} from './ports/sts.js'
@@ -24,6 +25,7 @@ export interface AccountAws {
   sts(): Promise<StsPort>
   iam(): Promise<IamPort>
   sg(): Promise<SecurityGroupPort>
+  instances(): Promise<InstanceControlPort>
 }
 
 export interface ProviderOptions {
@@ -108,6 +110,7 @@ export class AwsProvider {
       sts: once(() => createStsPort(ctx)),
       iam: once(() => createIamPort(ctx)),
       sg: once(() => createSecurityGroupPort(ctx)),
+      instances: once(() => createInstanceControlPort(ctx)),
     }
   }
 

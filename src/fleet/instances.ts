@@ -17,6 +17,8 @@ export interface InstanceView {
   state: string
   type: string
   publicIp: string | null
+  /** The public DNS name (it changes with the public IP at every start). */
+  publicDns: string | null
   privateIp: string | null
   launchTime: string | null
   autoStopAt: string | null
@@ -80,6 +82,7 @@ export function viewOf(instance: Instance): InstanceView {
     state: instance.State?.Name ?? 'unknown',
     type: instance.InstanceType ?? 'unknown',
     publicIp: instance.PublicIpAddress ?? null,
+    publicDns: instance.PublicDnsName || null,
     privateIp: instance.PrivateIpAddress ?? null,
     launchTime: instance.LaunchTime ? instance.LaunchTime.toISOString() : null,
     autoStopAt: autoStop,

@@ -12,6 +12,7 @@ export const READ_ACTIONS = [
   'ec2:DescribeInstances',
   'ec2:DescribeInstanceStatus',
   'ec2:DescribeInstanceAttribute',
+  'ec2:DescribeInstanceTypes',
   'ec2:DescribeInstanceCreditSpecifications',
   'ec2:DescribeAddresses',
   'ec2:DescribeSecurityGroups',

@@ -10,12 +10,12 @@ import type {UpstreamEntry} from './up-upstream.js'
  * before → after, warnings, and one summary line. A converged plan is one
  * line (plus its warnings, which stay true while nothing changes). Pure.
  */
-export function renderUpPlan(up: UpPlan): string {
-  if (up.converged) return [`already at architecture ${up.arch}`, ...renderWarnings(up, stillTrue)].join('\n')
+export function renderUpPlan(up: UpPlan, words: {heading?: string; converged?: string; upstream?: boolean} = {}): string {
+  if (up.converged) return [words.converged ?? `already at architecture ${up.arch}`, ...renderWarnings(up, stillTrue)].join('\n')
   const costs = new Map(up.cost.running.map((r) => [r.account, r]))
   const drained = new Set(up.upstream.drainAccounts)
   const rows = up.plan.map((c) => accountRow(c, costs.get(c.account), drained.has(c.account)))
-  const lines = [`Plan for architecture ${up.arch}:`, indent(renderTable([], rows)), '', ...renderUpstream(up)]
+  const lines = [words.heading ?? `Plan for architecture ${up.arch}:`, indent(renderTable([], rows)), ...(words.upstream === false ? [] : ['', ...renderUpstream(up)])]
   const warnings = renderWarnings(up)
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings)
   lines.push('', summaryLine(up))

@@ -5,7 +5,7 @@ import {lastAppliedArch, type StateStore} from '../state/json-store.js'
 import {fanOut} from '../util/fan-out.js'
 import {type FreeTier, freeTierOf, type Ledger, observe, prune} from '../cost/free-tier-ledger.js'
 import {accountLabel, type InstanceView, matchesSelector, pickFleetInstance, viewOf} from '../fleet/instances.js'
-import {type CostlyExtra, costlyExtras} from './extras.js'
+import {type CostlyExtra, costlyExtras} from '../cost/extras.js'
 
 export interface AccountStatus {
   name: string

@@ -25,6 +25,9 @@ export interface UpstreamContext {
   healthPath?: string
 }
 
+/** AWS answered, and the answer is that there is no one instance to use: the app is skipped, not guessed at. */
+const ANSWERED = new Set(['InstanceNotFound', 'InstanceTerminated', 'AmbiguousInstance'])
+
 /**
  * The upstream the architecture calls for, from the instances the caller
  * read (pure: nothing is read here). An app whose instance could not be read
@@ -33,7 +36,10 @@ export interface UpstreamContext {
  */
 export function upstreamContext(profile: Profile, arch: ArchitectureView, instances: FleetInstances, command: string): UpstreamContext {
   const nginx = requireSection(profile, 'nginx', command)
-  const failedApps = arch.apps.filter((a) => instances.get(a.account)?.error)
+  const failedApps = arch.apps.filter((a) => {
+    const error = instances.get(a.account)?.error
+    return error && !ANSWERED.has(error.code)
+  })
   if (failedApps.length > 0) {
     const why = failedApps.map((a) => `${a.account}: ${instances.get(a.account)!.error!.message}`).join('\n')
     throw new ExternalError('AppUnreadable', `Cannot read every app server's instance, so the upstream was left as it is.\n${why}`)
@@ -46,7 +52,7 @@ export function upstreamContext(profile: Profile, arch: ArchitectureView, instan
       nextSteps: [`Start the fleet first: fleet up --arch ${arch.id}.`],
     })
   }
-  const apps = arch.apps.map((a): AppInstance => ({...a, instance: instances.get(a.account)?.instance ?? null, error: null}))
+  const apps = arch.apps.map((a): AppInstance => ({...a, instance: instances.get(a.account)?.instance ?? null, error: instances.get(a.account)?.error ?? null}))
   const {servers, skipped} = wantedServers(apps, nginx.address)
   const lb = lbRead.instance
   return {

@@ -3,7 +3,8 @@ import {readInstances} from '../fleet/read-instances.js'
 import {compareServers, parseUpstream, upstreamsInDump} from '../nginx/index.js'
 import {architectureView} from '../profile/architecture.js'
 import {type Profile, resolveArchitecture} from '../profile/load.js'
-import {KnownHosts, withRemote} from '../remote/index.js'
+import type {NginxConfig} from '../profile/schema.js'
+import {KnownHosts, type RemoteShell, withRemote} from '../remote/index.js'
 import {lastAppliedArch, type StateStore} from '../state/json-store.js'
 import {decodeText} from '../text/encoding.js'
 import {upstreamContext} from './context.js'
@@ -46,15 +47,7 @@ export async function upstreamShow(
   const ctx = upstreamContext(profile, architectureView(profile, id), instances, 'fleet upstream show')
   const {nginx} = ctx
   const {found, loaded, pending} = await withRemote(ctx.lb.target, {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey}, async (sh) => {
-    let inFiles: {source: 'upstreamFile' | 'config'; info: UpstreamSettings} | null = null
-    for (const [source, path] of [['upstreamFile', nginx.upstreamFile], ['config', nginx.config]] as const) {
-      const bytes = await sh.readFile(path)
-      const info = bytes === null ? null : parseUpstream(decodeText(bytes).text, nginx.upstream, path)
-      if (info) {
-        inFiles = {source, info}
-        break
-      }
-    }
+    const inFiles = await upstreamInFiles(sh, nginx)
     const dump = await sh.exec(nginx.dump, {timeoutMs: remoteTimeoutMs()})
     const inDump = dump.code === 0 ? upstreamsInDump(dump.stdout, nginx.upstream) : []
     const pending = (await sh.stat(pendingMarkerOf(nginx))) !== null
@@ -62,7 +55,7 @@ export async function upstreamShow(
   })
   const keepalive = ctx.arch.nginx.keepalive ?? null
   const wanted = {servers: ctx.servers, keepalive, keepaliveTimeout: keepalive === null ? null : (ctx.arch.nginx.keepaliveTimeout ?? '15s')}
-  const onHost = found ? settingsOf(found.info) : null
+  const onHost = found ? found.info : null
   const {missing, stale} = compareServers(onHost?.servers ?? [], wanted.servers)
   return {
     arch: ctx.arch.id,
@@ -77,6 +70,16 @@ export async function upstreamShow(
     inSync: found?.source === 'upstreamFile' && !pending && same(onHost, wanted) && same(loaded, wanted),
     skipped: ctx.skipped,
   }
+}
+
+/** The upstream as the files on the host hold it: fleet's file, else inline in nginx.config; null when neither has it. */
+export async function upstreamInFiles(sh: RemoteShell, nginx: NginxConfig): Promise<{source: 'upstreamFile' | 'config'; info: UpstreamSettings} | null> {
+  for (const [source, path] of [['upstreamFile', nginx.upstreamFile], ['config', nginx.config]] as const) {
+    const bytes = await sh.readFile(path)
+    const info = bytes === null ? null : parseUpstream(decodeText(bytes).text, nginx.upstream, path)
+    if (info) return {source, info: settingsOf(info)}
+  }
+  return null
 }
 
 function settingsOf(info: UpstreamSettings): UpstreamSettings {

@@ -1,6 +1,6 @@
 import type {Address, Instance} from '@aws-sdk/client-ec2'
 
-import {PUBLIC_IPV4_HOURLY_USD} from '../cost/ipv4.js'
+import {PUBLIC_IPV4_HOURLY_USD} from './ipv4.js'
 
 /** Something in an account that costs money outside the fleet. */
 export interface CostlyExtra {

@@ -1,0 +1,196 @@
+import type {AwsProvider} from '../aws/provider.js'
+import {type ErrorInfo, ExitCode, exitCodeOf, toErrorInfo} from '../errors.js'
+import {type InstanceRead, readInstances} from '../fleet/read-instances.js'
+import type {PlannedChange, PlanStep} from '../plan/plan.js'
+import type {Profile} from '../profile/load.js'
+import type {StateStore} from '../state/json-store.js'
+import type {Locks} from '../state/locks.js'
+import {type SyncResult, upstreamSync} from '../upstream/sync.js'
+import type {Cancel} from '../util/cancel.js'
+import {fanOut} from '../util/fan-out.js'
+import {waitDelays} from '../util/waits.js'
+import {drainUpstream, type DrainOutcome} from './drain.js'
+import type {PreparedUp} from './prepare.js'
+import {type Phase, runSteps} from './run-steps.js'
+
+/** One account's outcome (spec section 5, `results`). */
+export interface AccountResult {
+  account: string
+  ok: boolean
+  error: ErrorInfo | null
+  /** The steps that completed. */
+  done: PlanStep[]
+  /** Set when a resize failed and the old type was put back. */
+  revertedTo?: string
+}
+
+/** `fleet up` (spec section 5), plus what people need to read it. */
+export interface UpResult {
+  arch: string
+  plan: PlannedChange[]
+  results: AccountResult[]
+  lbPublicIp: string | null
+  lbPublicDns: string | null
+  /** The LB's public IP differs from before the run (DNS records pointing at it need updating). */
+  lbIpChanged: boolean
+  upstream: {servers: string[]; changed: boolean}
+  drain: DrainOutcome
+  /** The final `upstream sync` (null when it could not run: the LB did not come up, or Ctrl-C). */
+  sync: SyncResult | null
+  /** Step 3 of the spec's order; null when the architecture leaves RDS as it is. */
+  rds: {skipped: string} | null
+  /** The fleet was already at the architecture: nothing changed. */
+  converged: boolean
+  /** True when Ctrl-C stopped the run (exit 130); a re-run converges. */
+  interrupted: boolean
+  warnings: string[]
+}
+
+export interface ApplyDeps {
+  provider: AwsProvider
+  state: StateStore
+  /** The locks of every instance the run may change (taken here, once the ids are known). */
+  locks?: Locks
+}
+
+export interface ApplyOptions {
+  concurrency: number
+  waitTimeoutMs: number
+  acceptNewHostKey?: boolean
+  cancel: Cancel
+  onPhase(account: string, phase: Phase, detail?: string): void
+  onStep?(label: string): void
+  /** How long to keep retrying SSH while a just-started LB boots (default 3 min). */
+  sshRetryMs?: number
+  healthWaitMs?: number
+}
+
+/**
+ * Applies a prepared plan in the spec's order: (1) the servers that will
+ * stop leave the upstream; (2) every account at once: start, stop or resize,
+ * waiting until running and status checks pass; (3) RDS public access; (4)
+ * `upstream sync` with its health check, as soon as the LB and the apps it
+ * needs are up, not after unrelated accounts. The requested architecture is
+ * recorded before anything changes (`complete: false`) and marked complete
+ * at the end, so `fleet up` alone retries an interrupted run.
+ */
+export async function applyUp(profile: Profile, deps: ApplyDeps, prepared: PreparedUp, options: ApplyOptions): Promise<UpResult> {
+  const ids = [...prepared.instances.values()].flatMap((r) => (r.instance ? [r.instance.id] : []))
+  const hold = <T>(fn: () => Promise<T>) => (deps.locks ? deps.locks.instances(ids, fn) : fn())
+  return hold(async () => {
+    await deps.state.write('applied', {arch: prepared.arch.id, appliedAt: new Date().toISOString(), complete: false})
+    const drain = await drainUpstream(profile, deps.state, prepared, options)
+    const runs = startAccounts(profile, deps, prepared, options)
+    const needed = [prepared.arch.lb.account!, ...prepared.arch.apps.map((a) => a.account)]
+    await Promise.allSettled(needed.map((name) => runs.get(name)!))
+    const rds = prepared.arch.rdsPublic === null ? null : {skipped: `RDS public access ${prepared.arch.rdsPublic ? 'on' : 'off'} was not applied: \`fleet rds-public\` is not part of this build yet.`}
+    const {sync, fresh} = await finalSync(profile, deps, prepared, options, needed)
+    const results = await collect(prepared, runs)
+    const lbBefore = prepared.instances.get(prepared.arch.lb.account!)?.instance
+    const lbNow = fresh?.get(prepared.arch.lb.account!)?.instance ?? lbBefore
+    const result: UpResult = {
+      arch: prepared.arch.id,
+      plan: prepared.up.plan,
+      results,
+      lbPublicIp: lbNow?.publicIp ?? null,
+      lbPublicDns: lbNow?.publicDns ?? null,
+      lbIpChanged: (lbNow?.publicIp ?? null) !== (lbBefore?.publicIp ?? null),
+      upstream: {servers: sync?.servers ?? [], changed: Boolean(sync?.changed) || drain.changed},
+      drain,
+      sync,
+      rds,
+      converged: prepared.up.converged && !sync?.changed && !drain.changed,
+      interrupted: options.cancel.signal.aborted,
+      warnings: rds ? [rds.skipped] : [],
+    }
+    const failed = exitCodeOf([...results.map((r) => r.error), sync?.error ?? null]) !== ExitCode.ok
+    if (!failed && !result.interrupted) await deps.state.write('applied', {arch: prepared.arch.id, appliedAt: new Date().toISOString(), complete: true})
+    return result
+  })
+}
+
+/** Every account's steps at once (bounded by --concurrency), each reporting its phase. */
+function startAccounts(profile: Profile, deps: ApplyDeps, prepared: PreparedUp, options: ApplyOptions): Map<string, Promise<AccountResult>> {
+  const deadline = Date.now() + options.waitTimeoutMs
+  const delays = waitDelays()
+  const changes = prepared.up.plan
+  const outcomes = fanOut(changes, options.concurrency, async (change) => {
+    const read = prepared.instances.get(change.account)!
+    if (change.steps.length === 0) {
+      options.onPhase(change.account, read.error ? 'failed' : 'unchanged', read.error?.message.split('\n')[0] ?? change.note)
+      return {account: change.account, ok: read.error === null, error: read.error, done: []}
+    }
+    const port = await (await deps.provider.forAccount(profile.account(change.account))).instances()
+    try {
+      const out = await runSteps(change, {instanceId: read.instance!.id, port, delays, deadline, cancel: options.cancel, onPhase: (p, d) => options.onPhase(change.account, p, d)})
+      options.onPhase(change.account, 'done', change.to.type && change.to.type !== change.from.type ? change.to.type : undefined)
+      return {account: change.account, ok: true, error: null, done: out.done}
+    } catch (error) {
+      const info = toErrorInfo(error)
+      options.onPhase(change.account, info.exitCode === ExitCode.interrupted ? 'interrupted' : 'failed', info.message.split('\n')[0])
+      return {account: change.account, ok: false, error: info, done: []}
+    }
+  })
+  return new Map(changes.map((c, i) => [c.account, outcomes.then((all) => unwrap(all[i]!, c.account))]))
+}
+
+function unwrap(outcome: Awaited<ReturnType<typeof fanOut<unknown, AccountResult>>>[number], account: string): AccountResult {
+  return outcome.ok ? outcome.value : {account, ok: false, error: outcome.error, done: []}
+}
+
+async function collect(prepared: PreparedUp, runs: Map<string, Promise<AccountResult>>): Promise<AccountResult[]> {
+  return Promise.all(prepared.up.plan.map((c) => runs.get(c.account)!))
+}
+
+/**
+ * Step 4: the LB and the apps are read again (their IPs are new after a
+ * start) and the upstream synced to those really up, with the health check
+ * last; SSH is retried while a just-started LB boots.
+ */
+async function finalSync(
+  profile: Profile,
+  deps: ApplyDeps,
+  prepared: PreparedUp,
+  options: ApplyOptions,
+  needed: string[],
+): Promise<{sync: SyncResult | null; fresh: Map<string, InstanceRead> | null}> {
+  if (options.cancel.signal.aborted) return {sync: null, fresh: null}
+  options.onStep?.('reading the LB and the app servers again')
+  const fresh = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency}, [...new Set(needed)])
+  const instances = new Map([...prepared.instances, ...fresh])
+  try {
+    const sync = await upstreamSync(profile, {provider: deps.provider, state: deps.state}, {
+      archFlag: prepared.arch.id,
+      dryRun: false,
+      concurrency: options.concurrency,
+      acceptNewHostKey: options.acceptNewHostKey,
+      instances,
+      sshRetryMs: options.sshRetryMs ?? 180_000,
+      healthWaitMs: options.healthWaitMs,
+      onStep: options.onStep,
+      cancel: options.cancel,
+    })
+    return {sync, fresh}
+  } catch (error) {
+    if (options.cancel.signal.aborted) return {sync: null, fresh}
+    return {sync: failedSync(prepared, toErrorInfo(error)), fresh}
+  }
+}
+
+function failedSync(prepared: PreparedUp, error: ErrorInfo): SyncResult {
+  const lb = prepared.instances.get(prepared.arch.lb.account!)?.instance
+  return {
+    arch: prepared.arch.id,
+    servers: [],
+    changed: false,
+    diff: '',
+    reloaded: false,
+    rolledBack: false,
+    lb: {account: prepared.arch.lb.account!, instanceId: lb?.id ?? '', publicIp: lb?.publicIp ?? null, privateIp: lb?.privateIp ?? null},
+    skipped: [],
+    warnings: [],
+    health: null,
+    securityGroups: [],
+    error,
+  }
+}

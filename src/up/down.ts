@@ -1,0 +1,105 @@
+import type {AwsProvider} from '../aws/provider.js'
+import {type ErrorInfo, toErrorInfo} from '../errors.js'
+import {type StillCosting, stillCosting} from '../cost/left-running.js'
+import {type InstanceRead, readInstances} from '../fleet/read-instances.js'
+import type {DesiredAccount} from '../plan/desired.js'
+import {type PlannedChange, planChanges} from '../plan/plan.js'
+import type {Profile} from '../profile/load.js'
+import {lastAppliedArch, type StateStore} from '../state/json-store.js'
+import type {Locks} from '../state/locks.js'
+import type {Cancel} from '../util/cancel.js'
+import {fanOut} from '../util/fan-out.js'
+import {waitDelays} from '../util/waits.js'
+import type {AccountResult} from './apply.js'
+import {type Phase, runSteps} from './run-steps.js'
+
+/** `fleet down` (spec section 5, the `up`/`down` shape), plus what still costs money. */
+export interface DownResult {
+  arch: string | null
+  plan: PlannedChange[]
+  results: AccountResult[]
+  lbPublicIp: string | null
+  upstream: {servers: string[]; changed: boolean}
+  kept: string[]
+  rds: {skipped: string} | null
+  /** What still costs money once the run is done; empty means nothing left. */
+  stillCosting: StillCosting[]
+  /** Accounts whose costs could not be read: "nothing left" is not claimed for them. */
+  costErrors: Array<{account: string; error: ErrorInfo}>
+  interrupted: boolean
+}
+
+export interface PreparedDown {
+  arch: string | null
+  plan: PlannedChange[]
+  instances: Map<string, InstanceRead>
+  kept: string[]
+}
+
+/** Reads every account and plans a stop of every fleet instance but the kept ones. Nothing is changed. */
+export async function prepareDown(
+  profile: Profile,
+  deps: {provider: AwsProvider; state: StateStore},
+  options: {keep: string[]; concurrency: number},
+): Promise<PreparedDown> {
+  // An unknown name is a usage error naming the accounts there are.
+  const kept = [...new Set(options.keep.map((name) => profile.account(name).name))]
+  const instances = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency})
+  const desired = profile.accounts
+    .filter((a) => !kept.includes(a.name))
+    .map((a): DesiredAccount => ({account: a.name, role: 'idle', state: 'stopped', type: null, ports: []}))
+  const plan = planChanges(desired, new Map([...instances].map(([name, r]) => [name, r.instance])))
+  return {arch: await lastAppliedArch(deps.state), plan, instances, kept}
+}
+
+/**
+ * Stops every planned instance at once and waits until each is stopped,
+ * then lists whatever still costs money in each account. Ctrl-C stops
+ * launching new steps; a re-run converges.
+ */
+export async function applyDown(
+  profile: Profile,
+  deps: {provider: AwsProvider; locks?: Locks},
+  prepared: PreparedDown,
+  options: {concurrency: number; waitTimeoutMs: number; cancel: Cancel; onPhase(account: string, phase: Phase, detail?: string): void},
+): Promise<DownResult> {
+  const ids = prepared.plan.flatMap((c) => {
+    const id = prepared.instances.get(c.account)?.instance?.id
+    return id && c.steps.length > 0 ? [id] : []
+  })
+  const hold = <T>(fn: () => Promise<T>) => (deps.locks ? deps.locks.instances(ids, fn) : fn())
+  return hold(async () => {
+    const deadline = Date.now() + options.waitTimeoutMs
+    const delays = waitDelays()
+    const outcomes = await fanOut(prepared.plan, options.concurrency, async (change): Promise<AccountResult> => {
+      const read = prepared.instances.get(change.account)!
+      if (change.steps.length === 0) {
+        options.onPhase(change.account, read.error ? 'failed' : 'unchanged', read.error?.message.split('\n')[0] ?? change.note ?? read.instance?.state)
+        return {account: change.account, ok: read.error === null, error: read.error, done: []}
+      }
+      const port = await (await deps.provider.forAccount(profile.account(change.account))).instances()
+      const out = await runSteps(change, {instanceId: read.instance!.id, port, delays, deadline, cancel: options.cancel, onPhase: (p, d) => options.onPhase(change.account, p, d)})
+      options.onPhase(change.account, 'done', 'stopped')
+      return {account: change.account, ok: true, error: null, done: out.done}
+    })
+    const results = outcomes.map((o, i): AccountResult => {
+      if (o.ok) return o.value
+      const account = prepared.plan[i]!.account
+      options.onPhase(account, o.error.exitCode === 130 ? 'interrupted' : 'failed', o.error.message.split('\n')[0])
+      return {account, ok: false, error: o.error, done: []}
+    })
+    const costs = options.cancel.signal.aborted ? {items: [], errors: []} : await stillCosting(profile, {provider: deps.provider, concurrency: options.concurrency}).catch((error: unknown) => ({items: [], errors: [{account: '*', error: toErrorInfo(error)}]}))
+    return {
+      arch: prepared.arch,
+      plan: prepared.plan,
+      results,
+      lbPublicIp: null,
+      upstream: {servers: [], changed: false},
+      kept: prepared.kept,
+      rds: profile.data.rds ? {skipped: 'RDS public access was not turned off: `fleet rds-public` is not part of this build yet.'} : null,
+      stillCosting: costs.items,
+      costErrors: costs.errors,
+      interrupted: options.cancel.signal.aborted,
+    }
+  })
+}

@@ -1,0 +1,59 @@
+import {errorLines} from '../output/errors.js'
+import type {StillCosting} from '../cost/left-running.js'
+import type {AccountResult, UpResult} from './apply.js'
+import type {DownResult} from './down.js'
+import type {PreparedUp} from './prepare.js'
+
+/** Notes that go with the plan: a resumed run, accounts that could not be read, an upstream not read. */
+export function planNotes(prepared: PreparedUp): string[] {
+  const notes: string[] = []
+  if (prepared.from === 'state') notes.push(`No --arch: going on with architecture ${prepared.arch.id}, which ${prepared.resumed ? 'the last `fleet up` did not finish' : 'the last `fleet up` applied'}.`)
+  if (prepared.upstreamNote) notes.push(`The upstream now is unknown: ${prepared.upstreamNote}.`)
+  for (const e of prepared.errors) notes.push(`✗ ${e.account}: ${errorLines(e.error).join('\n')}`)
+  return notes
+}
+
+/** `fleet up`'s outcome for people: per account, the upstream, the LB's address (it changes at every start), and trouble. */
+export function renderUpResult(r: UpResult): string {
+  if (r.converged && r.results.every((a) => a.ok) && !r.sync?.error) return `✓ Already at architecture ${r.arch}: nothing changed.${lbLine(r)}`
+  const lines = [...accountLines(r.results)]
+  if (r.drain.servers.length > 0) lines.push(`  took ${r.drain.servers.join(', ')} out of the upstream first`)
+  if (r.drain.skipped) lines.push(`  drain skipped: ${r.drain.skipped}`)
+  if (r.drain.error) lines.push(`  ✗ drain: ${errorLines(r.drain.error).join('\n')}`)
+  if (r.sync) {
+    if (r.sync.error) lines.push(`✗ upstream: ${errorLines(r.sync.error).join('\n')}`)
+    else lines.push(`✓ upstream ${r.sync.changed ? 'now' : 'already'} sends to ${r.sync.servers.join(', ')}`)
+    for (const h of r.sync.health ?? []) if (!h.ok) lines.push(`  ✗ health ${h.server} ${h.status ?? 'no answer'}`)
+  } else if (!r.interrupted) lines.push('✗ upstream not synced: the nginx host is not up')
+  for (const w of r.warnings) lines.push(`  note: ${w}`)
+  if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet up` again converges from here.')
+  return lines.join('\n') + lbLine(r)
+}
+
+function lbLine(r: UpResult): string {
+  if (!r.lbPublicIp) return ''
+  const changed = r.lbIpChanged ? ' (NEW: update DNS records that point at the load balancer)' : ''
+  return `\n\nLoad balancer: ${r.lbPublicIp}${r.lbPublicDns ? `  ${r.lbPublicDns}` : ''}${changed}`
+}
+
+/** `fleet down`'s outcome: per account, then what still costs money. */
+export function renderDownResult(r: DownResult): string {
+  const lines = [...accountLines(r.results)]
+  if (r.rds) lines.push(`  note: ${r.rds.skipped}`)
+  if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet down` again finishes the job.')
+  else lines.push('', ...costingLines(r.stillCosting, r.costErrors.length > 0))
+  for (const e of r.costErrors) lines.push(`✗ ${e.account}: could not tell what it still costs: ${e.error.message}`)
+  return lines.join('\n')
+}
+
+function costingLines(items: StillCosting[], incomplete: boolean): string[] {
+  if (items.length === 0) return [incomplete ? 'Nothing else found costing money in the accounts that could be read.' : '✓ Nothing left that costs money.']
+  return ['Still costing money:', ...items.map((i) => `  ${i.account}: ${i.detail}${i.hourlyUsd === null ? '' : ` (~$${i.hourlyUsd}/h)`}`)]
+}
+
+function accountLines(results: AccountResult[]): string[] {
+  return results.map((a) => {
+    if (a.ok) return `✓ ${a.account}${a.done.length > 0 ? `: ${a.done.filter((s) => !s.startsWith('wait')).join(', ') || 'waited'}` : ': no change'}`
+    return `✗ ${a.account}: ${errorLines(a.error!).join('\n')}`
+  })
+}

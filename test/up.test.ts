@@ -1,0 +1,296 @@
+/**
+ * `fleet up` and `fleet down` end to end with real peers: moto behind the
+ * slow-AWS proxy (instances take time to change state, AWS's refusals, a
+ * capacity error on demand), a real sshd as the LB host, a real nginx and
+ * three backends on their own loopback addresses. nginx.address is private,
+ * so nothing is ever sent to moto's made-up public IPs.
+ */
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {DescribeInstancesCommand, TerminateInstancesCommand} from '@aws-sdk/client-ec2'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {type Backends, startBackends} from './harness/backends.ts'
+import {type LatencyProxy, type SlowAws, startLatencyProxy} from './harness/latency-proxy.ts'
+import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
+import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
+import {type Sshd, startSshd} from './harness/sshd.ts'
+
+const APP_IPS = ['127.0.0.41', '127.0.0.42', '127.0.0.43']
+const LB_IP = '127.0.0.40'
+const MUTATING = /^(Start|Stop|Modify|Create|Delete|Authorize|Revoke|Reboot|Terminate|Run)/
+
+let moto: Moto
+let proxy: LatencyProxy
+let slow: SlowAws
+let sshd: Sshd
+let backends: Backends
+let nginx: Nginx
+let dir: string
+const ids = {lb: uniqueAccountId(), a1: uniqueAccountId(), a2: uniqueAccountId(), a3: uniqueAccountId()}
+const instanceIds: Record<string, string> = {}
+
+beforeAll(async () => {
+  moto = await startMoto()
+  proxy = await startLatencyProxy({target: moto.endpoint, delayMs: 0})
+  slow = proxy.slowAws({transitionMs: 300, initializingMs: 200})
+  sshd = await startSshd()
+  backends = await startBackends(APP_IPS)
+  dir = tempDir('fleet-up-')
+  const port = backends.servers[0]!.port
+  nginx = await startNginx({configText: storyNginxConfig([`${APP_IPS[0]}:${port}`])})
+  const seeded = await Promise.all([
+    seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: LB_IP, state: 'stopped'}], elasticIps: {idle: 1}}),
+    ...[ids.a1, ids.a2, ids.a3].map((id, i) => seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'app'}, privateIp: APP_IPS[i], state: 'stopped'}]})),
+  ])
+  for (const [i, name] of ['lb', 'app-1', 'app-2', 'app-3'].entries()) instanceIds[name] = seeded[i]!.instanceIds[0]!
+})
+
+afterAll(async () => {
+  await nginx?.stop()
+  await backends?.stop()
+  await sshd?.dispose()
+  await proxy?.stop()
+  await moto?.stop()
+})
+
+beforeEach(() => proxy.clear())
+
+const port = () => backends.servers[0]!.port
+const upstreamFile = () => join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
+
+/** The story's fleet: architecture 6 (LB on t2.medium, three apps, keep-alive), 3 (t2.micro, two apps), 2 (one app). */
+async function profile(extra: object = {}, name = 'up'): Promise<string> {
+  const account = (id: string, tag: string, more: object = {}) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ...more})
+  // The LB's reload logs what the upstream held at each reload: it proves the drain came before the stop.
+  const reloadLog = join(dir, `${name}-reloads.log`)
+  return writeProfile(dir, {
+    region: 'ap-northeast-2',
+    hub: {source: 'env'},
+    accounts: {
+      lb: account(ids.lb, 'lb', {ssh: {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}}),
+      'app-1': account(ids.a1, 'app'),
+      'app-2': account(ids.a2, 'app'),
+      'app-3': account(ids.a3, 'app'),
+    },
+    nginx: {
+      on: 'lb', config: nginx.confPath, upstreamFile: upstreamFile(), upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private',
+      reload: `{ date +%s%3N; cat ${upstreamFile()}; } >> ${reloadLog}; ${nginx.commands.reload}`,
+    },
+    apps: {port: port(), health: '/actuator/health'},
+    architectures: {
+      '2': {lb: {instanceType: 't2.micro'}, apps: ['app-1']},
+      '3': {lb: {instanceType: 't2.micro'}, apps: ['app-1', 'app-2']},
+      '6': {lb: {instanceType: 't2.medium'}, apps: ['app-1', 'app-2', 'app-3'], nginx: {workerProcesses: 2, workerConnections: 2048, keepalive: 16}},
+      ...((extra as {architectures?: object}).architectures ?? {}),
+    },
+  }, name)
+}
+
+const quick = (extra: Record<string, string> = {}) => fleetEnv(proxy, {FLEET_WAIT_MIN_DELAY: '0.05', FLEET_WAIT_MAX_DELAY: '0.2', ...extra})
+const mutatingCalls = () => proxy.requests().filter((r) => MUTATING.test(r.action ?? ''))
+
+async function stateOf(name: keyof typeof ids, accountKey: string): Promise<{state: string; type: string}> {
+  const ec2 = await accountEc2(moto, ids[name])
+  const out = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instanceIds[accountKey]!]}))
+  ec2.destroy()
+  const i = out.Reservations![0]!.Instances![0]!
+  return {state: i.State!.Name!, type: i.InstanceType!}
+}
+
+/** Requests through nginx, and which backends they reached over how many connections. */
+async function traffic(n = 30): Promise<{reached: number; connections: number}> {
+  backends.clear()
+  for (let i = 0; i < n; i++) await (await fetch(`${nginx.url}/parking/${i}`)).text()
+  return {reached: backends.servers.filter((b) => b.requests.length > 0).length, connections: backends.servers.reduce((c, b) => c + b.connections(), 0)}
+}
+
+describe('fleet up', () => {
+  it('refuses without a TTY and without --yes, changing nothing (exit 4), and --dry-run only prints the plan', async () => {
+    const file = await profile()
+    const refused = await runFleet(['up', '--arch', '6', '--profile', file], {env: quick()})
+    expect(refused.exitCode, refused.stderr).toBe(4)
+    expect(refused.stdout).toContain('Plan for architecture 6:')
+    expect(refused.stderr).toMatch(/Nothing was changed: the plan runs instance types outside freeTypes.*\n.*fleet up --arch 6 --yes --allow-paid/)
+    const paid = await runFleet(['up', '--arch', '6', '--yes', '--profile', file, '--json'], {env: quick()})
+    expect(paid.exitCode).toBe(4)
+    expect(JSON.parse(paid.stdout).error).toMatchObject({code: 'ConfirmationNeeded', nextSteps: [expect.stringContaining('--allow-paid')]})
+    const dry = await runFleet(['up', '--arch', '6', '--dry-run', '--profile', file, '--json'], {env: quick()})
+    expect(dry.exitCode, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout).plan.map((c: {account: string; action: string}) => `${c.account}:${c.action}`)).toEqual(['lb:resize', 'app-1:start', 'app-2:start', 'app-3:start'])
+    expect(dry.stderr).toMatch(/Plan: 3 to start, 1 to resize · ~\$0\.\d+\/h · 3 free-tier hours\/h/)
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('says what is wrong with bad input (exit 2): an unknown architecture, an unknown LB type, a zero wait', async () => {
+    const file = await profile({architectures: {bogus: {lb: {instanceType: 't9.bogus'}, apps: ['app-1']}}}, 'bad')
+    const unknown = await runFleet(['up', '--arch', '7', '--profile', file, '--json'], {env: quick()})
+    expect(unknown.exitCode).toBe(2)
+    expect(JSON.parse(unknown.stdout).error.message).toMatch(/There is no architecture `7` in profile `bad`\. Known: 2, 3, 6, bogus\./)
+    const type = await runFleet(['up', '--arch', 'bogus', '--profile', file, '--json'], {env: quick()})
+    expect(type.exitCode).toBe(2)
+    expect(JSON.parse(type.stdout).error).toMatchObject({code: 'UnknownInstanceType', message: expect.stringContaining('architectures.bogus.lb.instanceType: t9.bogus')})
+    const zero = await runFleet(['up', '--arch', '6', '--wait-timeout', '0', '--profile', file], {env: quick()})
+    expect(zero.exitCode).toBe(2)
+    expect(zero.stderr).toContain('--wait-timeout must be more than zero')
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('from all stopped to architecture 6: the LB resized while stopped, accounts in parallel, three apps behind nginx with keep-alive', async () => {
+    const file = await profile()
+    const env = quick()
+    const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file, '--json'], {env, timeoutMs: 90_000})
+    expect(run.exitCode, run.stderr).toBe(0)
+    const out = JSON.parse(run.stdout)
+    expect(out.results.map((r: {ok: boolean}) => r.ok)).toEqual([true, true, true, true])
+    expect(out.upstream.servers).toEqual(APP_IPS.map((ip) => `${ip}:${port()}`))
+    expect(out.lbPublicIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.medium'})
+    // The type changed while stopped, then the LB started: AWS refuses it otherwise (the proxy too).
+    const lbCalls = proxy.requests({accountId: ids.lb}).filter((r) => MUTATING.test(r.action ?? '') && !/SecurityGroup/.test(r.action!)).map((r) => r.action)
+    expect(lbCalls).toEqual(['ModifyInstanceAttribute', 'StartInstances'])
+    // Accounts overlap: every start was sent before any account had finished its waits.
+    const starts = proxy.requests({action: 'StartInstances'}).map((r) => r.startedAt)
+    const lastStatus = Math.max(...proxy.requests({action: 'DescribeInstanceStatus'}).map((r) => r.startedAt))
+    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1000)
+    expect(Math.max(...starts)).toBeLessThan(lastStatus)
+    const t = await traffic()
+    expect(t.reached).toBe(3)
+    expect(t.connections).toBeLessThan(30)
+    expect(run.stderr).toMatch(/lb\s+done/)
+    expect(JSON.parse(await readFile(join(env.FLEET_HOME, 'state', 'up', 'applied.json'), 'utf8'))).toMatchObject({arch: '6', complete: true})
+  })
+
+  it('a re-run on the converged fleet makes only read calls, reloads nothing, and says so', async () => {
+    const file = await profile()
+    const workers = await nginx.workers()
+    const human = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file], {env: quick()})
+    expect(human.exitCode, human.stderr).toBe(0)
+    expect(human.stdout).toContain('already at architecture 6')
+    expect(human.stdout).toContain('✓ Already at architecture 6: nothing changed.')
+    expect(mutatingCalls()).toEqual([])
+    expect(await nginx.workers()).toEqual(workers)
+  })
+
+  it('to architecture 3: app-3 leaves the upstream before it stops, the LB goes back to t2.micro (stop, modify, start)', async () => {
+    const file = await profile()
+    const env = quick()
+    const run = await runFleet(['up', '--arch', '3', '--yes', '--profile', file, '--json'], {env, timeoutMs: 90_000})
+    expect(run.exitCode, run.stderr).toBe(0)
+    expect(await stateOf('a3', 'app-3')).toMatchObject({state: 'stopped'})
+    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.micro'})
+    const lbCalls = proxy.requests({accountId: ids.lb}).filter((r) => /Instances|InstanceAttribute/.test(r.action ?? '') && MUTATING.test(r.action!)).map((r) => r.action)
+    expect(lbCalls).toEqual(['StopInstances', 'ModifyInstanceAttribute', 'StartInstances'])
+    // The first reload of this run held no app-3, and came before app-3's stop.
+    const log = await readFile(join(dir, 'up-reloads.log'), 'utf8')
+    const reloads = log.split(/^(?=\d{13}$)/m).map((chunk) => ({at: Number(chunk.slice(0, 13)), text: chunk}))
+    const stopApp3 = proxy.requests({action: 'StopInstances', accountId: ids.a3})[0]!.startedAt
+    const drain = reloads.filter((r) => r.at >= proxy.records[0]!.startedAt)[0]!
+    expect(drain.text).not.toContain(APP_IPS[2])
+    expect(drain.at).toBeLessThan(stopApp3)
+    const t = await traffic()
+    expect(t.reached).toBe(2)
+    expect(backends.servers[2]!.requests).toHaveLength(0)
+  })
+
+  it('names an account whose wait runs out, with the state it was stuck in, and finishes the others (exit 3)', async () => {
+    const file = await profile()
+    slow.setTiming(instanceIds['app-3']!, {transitionMs: 20_000})
+    try {
+      const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--wait-timeout', '3s', '--profile', file, '--json'], {env: quick(), timeoutMs: 90_000})
+      expect(run.exitCode, run.stderr).toBe(3)
+      const out = JSON.parse(run.stdout)
+      const app3 = out.results.find((r: {account: string}) => r.account === 'app-3')
+      expect(app3).toMatchObject({ok: false, error: {code: 'WaitTimeout', message: expect.stringMatching(/app-3 \(i-\w+\) was still pending after 3 s of waiting for it to be running/)}})
+      expect(out.results.filter((r: {ok: boolean}) => r.ok).map((r: {account: string}) => r.account)).toEqual(['lb', 'app-1', 'app-2'])
+      // The upstream holds only the servers really up.
+      expect(out.upstream.servers).toEqual(APP_IPS.slice(0, 2).map((ip) => `${ip}:${port()}`))
+    } finally {
+      slow.setTiming(instanceIds['app-3']!, {transitionMs: 300})
+    }
+    await new Promise((r) => setTimeout(r, 400))
+  })
+
+  it('sets the old type back and starts it when the start after a resize fails for capacity (exit 3), and says so', async () => {
+    const file = await profile()
+    // Back to architecture 3 (LB on t2.micro) first, then a resize whose start fails.
+    const three = await runFleet(['up', '--arch', '3', '--yes', '--profile', file], {env: quick(), timeoutMs: 90_000})
+    expect(three.exitCode, three.stderr).toBe(0)
+    slow.failStart(instanceIds.lb!, 1)
+    const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file, '--json'], {env: quick({AWS_MAX_ATTEMPTS: '1'}), timeoutMs: 90_000})
+    expect(run.exitCode, run.stderr).toBe(3)
+    const lb = JSON.parse(run.stdout).results.find((r: {account: string}) => r.account === 'lb')
+    expect(lb.error.code, lb.error.message).toBe('ResizeFailed')
+    expect(lb.error.message).toMatch(/could not start as t2\.medium .*InsufficientInstanceCapacity.*; it was set back to t2\.micro and started/)
+    expect(lb.error.nextSteps[0]).toMatch(/retry later, or pick another type/)
+    slow.off()
+    slow = proxy.slowAws({transitionMs: 300, initializingMs: 200})
+    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.micro'})
+  })
+
+  it('Ctrl-C mid-wait stops launching steps (exit 130); `fleet up` alone then converges the interrupted run', async () => {
+    const file = await profile()
+    const env = quick()
+    const down = await runFleet(['down', '--yes', '--profile', file], {env, timeoutMs: 90_000})
+    expect(down.exitCode, down.stderr).toBe(0)
+    slow.setTiming(instanceIds['app-2']!, {transitionMs: 4000})
+    const run = startFleet(['up', '--arch', '2', '--yes', '--profile', file], {env, timeoutMs: 90_000})
+    await run.waitForOutput(/app-1\s+starting/)
+    run.kill('SIGINT')
+    const out = await run.done
+    expect(out.exitCode, out.stderr).toBe(130)
+    expect(out.stdout).toContain('Interrupted')
+    expect(JSON.parse(await readFile(join(env.FLEET_HOME, 'state', 'up', 'applied.json'), 'utf8'))).toMatchObject({arch: '2', complete: false})
+    slow.setTiming(instanceIds['app-2']!, {transitionMs: 300})
+    const again = await runFleet(['up', '--yes', '--profile', file, '--json'], {env, timeoutMs: 90_000})
+    expect(again.exitCode, again.stderr).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({arch: '2', upstream: {servers: [`${APP_IPS[0]}:${port()}`]}})
+    expect(JSON.parse(again.stdout).results.every((r: {ok: boolean}) => r.ok)).toBe(true)
+    expect((await traffic(6)).reached).toBe(1)
+  })
+
+  it('leaves a terminated instance alone, naming it (exit 3), and does the rest', async () => {
+    const terminated = uniqueAccountId()
+    const seeded = await seedAccount(moto, {accountId: terminated, instances: [{tags: {fleet: 'app'}, privateIp: '127.0.0.44'}]})
+    const ec2 = await accountEc2(moto, terminated)
+    await ec2.send(new TerminateInstancesCommand({InstanceIds: seeded.instanceIds}))
+    ec2.destroy()
+    const base = await readFile(await profile(), 'utf8')
+    const file = join(dir, 'gone.yaml')
+    const {writeFile} = await import('node:fs/promises')
+    await writeFile(file, base.replace('architectures:', `architectures:\n  "4":\n    lb: {instanceType: t2.micro}\n    apps: [app-1, app-4]`).replace('nginx:', `  app-4:\n    accountId: "${terminated}"\n    roleArn: ${roleArn(terminated)}\n    instance: {tag: {fleet: app}}\nnginx:`))
+    const run = await runFleet(['up', '--arch', '4', '--yes', '--profile', file, '--json'], {env: quick(), timeoutMs: 90_000})
+    expect(run.exitCode, run.stderr).toBe(3)
+    const out = JSON.parse(run.stdout)
+    expect(out.results.find((r: {account: string}) => r.account === 'app-4')).toMatchObject({ok: false, error: {code: 'InstanceTerminated'}})
+    expect(out.upstream.servers).toEqual([`${APP_IPS[0]}:${port()}`])
+  })
+})
+
+describe('fleet down', () => {
+  it('stops every instance at once and lists what still costs money; --keep keeps one; an unknown --keep is exit 2', async () => {
+    const file = await profile()
+    const env = quick()
+    const up = await runFleet(['up', '--arch', '3', '--yes', '--profile', file], {env, timeoutMs: 90_000})
+    expect(up.exitCode, up.stderr).toBe(0)
+    const bad = await runFleet(['down', '--keep', 'nosuch', '--yes', '--profile', file], {env})
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('has no account `nosuch`')
+    const kept = await runFleet(['down', '--keep', 'lb', '--yes', '--profile', file, '--json'], {env, timeoutMs: 90_000})
+    expect(kept.exitCode, kept.stderr).toBe(0)
+    const out = JSON.parse(kept.stdout)
+    expect(out.kept).toEqual(['lb'])
+    expect((await stateOf('lb', 'lb')).state).toBe('running')
+    expect((await stateOf('a1', 'app-1')).state).toBe('stopped')
+    expect(out.stillCosting.map((c: {account: string; kind: string}) => `${c.account}:${c.kind}`).sort()).toEqual(['lb:idle-elastic-ip', 'lb:running-instance'])
+    const all = await runFleet(['down', '--yes', '--profile', file], {env, timeoutMs: 90_000})
+    expect(all.exitCode, all.stderr).toBe(0)
+    expect((await stateOf('lb', 'lb')).state).toBe('stopped')
+    expect(all.stdout).toMatch(/Still costing money:\n {2}lb: Elastic IP .* not attached/)
+    const again = await runFleet(['down', '--yes', '--profile', file], {env})
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('Every fleet instance is already stopped.')
+  })
+})
+
