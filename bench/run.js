@@ -7,7 +7,9 @@
 //    and a warm one (the same command again).
 // 2. `fleet --help` against `node -e 0` (start-up time).
 // 3. nginx under wrk: see bench/nginx.js.
+// 4. `fleet up` converging in the time of its slowest account: see bench/up.js.
 //
+// FLEET_BENCH_ONLY=status,help,nginx,up runs only those parts.
 // The harness modules are TypeScript: Node 22.18+ runs them by stripping
 // their types, so the bench and the tests share one harness.
 import {spawnSync} from 'node:child_process'
@@ -21,6 +23,7 @@ import {deleteAllSecrets, startKeyring} from '../test/harness/keyring.ts'
 import {startLatencyProxy} from '../test/harness/latency-proxy.ts'
 import {fleetEnv, removeTempDirs, runFleet, seedAccount, startMoto, tempDir, writeProfile} from '../test/harness/moto.ts'
 import {benchNginx} from './nginx.js'
+import {benchUp} from './up.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SIZES = [1, 10, 50]
@@ -30,6 +33,7 @@ const HELP_RUNS = 11
 const TARGETS = {ratio10: 1.3, ratio50: 2, help: 2.5}
 const MOTO_SERVERS = Number(process.env.FLEET_BENCH_MOTO_SERVERS ?? 3)
 const REPEAT = Number(process.env.FLEET_BENCH_REPEAT ?? 3)
+const ONLY = new Set((process.env.FLEET_BENCH_ONLY ?? 'status,help,nginx,up').split(','))
 
 const cleanups = []
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)))
@@ -47,6 +51,8 @@ async function main() {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ')
   console.log(`fleet bench · node ${process.version} · ${availableParallelism()} cores, load ${load} · ${new Date().toISOString()}\n`)
   cleanups.push(removeTempDirs)
+  if (ONLY.has('up')) await benchUp(cleanups)
+  if (!ONLY.has('status') && !ONLY.has('help') && !ONLY.has('nginx')) return
   const keyring = await startKeyring()
   cleanups.push(() => keyring.stop())
   // The CLI's children inherit it through fleetEnv().
@@ -65,14 +71,14 @@ async function main() {
   // Twice: AWS answered by moto (whose serial service time grows with the
   // accounts), then by the proxy replaying moto's own answers, which is
   // what AWS looks like from here: 100 ms whatever the number of callers.
-  printStatusTable(await benchStatus({proxy, keyring, accounts}), 'moto answers every call')
-  proxy.setReplay(true)
-  printStatusTable(await benchStatus({proxy, keyring, accounts}), "the proxy replays moto's answers (fleet's own parallelism)")
-  proxy.setReplay(false)
-
-  printHelpTiming(benchHelp(proxy))
-
-  await benchNginx()
+  if (ONLY.has('status')) {
+    printStatusTable(await benchStatus({proxy, keyring, accounts}), 'moto answers every call')
+    proxy.setReplay(true)
+    printStatusTable(await benchStatus({proxy, keyring, accounts}), "the proxy replays moto's answers (fleet's own parallelism)")
+    proxy.setReplay(false)
+  }
+  if (ONLY.has('help')) printHelpTiming(benchHelp(proxy))
+  if (ONLY.has('nginx')) await benchNginx()
 }
 
 /** Accounts bench-01..bench-50, each with one running t2.micro tagged `fleet: <name>`. */
