@@ -6,6 +6,8 @@ import {KeychainUnavailableError, memoryStore, openSecretStore, type SecretStore
 import {mapAwsError} from './errors.js'
 import {resolveHubCredentials} from './hub.js'
 import {type ClientContext, clientConfig} from './ports/call.js'
+import {type CloudWatchPort, createCloudWatchPort} from './ports/cloudwatch.js'
+import {type CostExplorerPort, createCostExplorerPort} from './ports/cost-explorer.js'
 import {createEc2Port, type Ec2Port} from './ports/ec2.js'
 import {createIamPort, type IamPort} from './ports/iam.js'
 import {createRdsPort, type RdsPort} from './ports/rds.js'
@@ -24,6 +26,9 @@ export interface AccountAws {
   sts(): Promise<StsPort>
   iam(): Promise<IamPort>
   sg(): Promise<SecurityGroupPort>
+  /** Cost Explorer (always us-east-1). */
+  ce(): Promise<CostExplorerPort>
+  cloudwatch(): Promise<CloudWatchPort>
 }
 
 export interface ProviderOptions {
@@ -83,8 +88,14 @@ export class AwsProvider {
    * calls (the role sessions) are in flight: loading the EC2 client takes
    * about as long as one AWS round trip.
    */
-  preload(...services: Array<'ec2' | 'rds' | 'iam'>): void {
-    const load = {ec2: () => import('./sdk/ec2.js'), rds: () => import('./sdk/rds.js'), iam: () => import('./sdk/iam.js')}
+  preload(...services: Array<'ec2' | 'rds' | 'iam' | 'ce' | 'cloudwatch'>): void {
+    const load = {
+      ec2: () => import('./sdk/ec2.js'),
+      rds: () => import('./sdk/rds.js'),
+      iam: () => import('./sdk/iam.js'),
+      ce: () => import('./sdk/cost-explorer.js'),
+      cloudwatch: () => import('./sdk/cloudwatch.js'),
+    }
     for (const service of services) load[service]().catch(() => {})
   }
 
@@ -108,6 +119,8 @@ export class AwsProvider {
       sts: once(() => createStsPort(ctx)),
       iam: once(() => createIamPort(ctx)),
       sg: once(() => createSecurityGroupPort(ctx)),
+      ce: once(() => createCostExplorerPort(ctx)),
+      cloudwatch: once(() => createCloudWatchPort(ctx)),
     }
   }
 
