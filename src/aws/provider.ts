@@ -6,6 +6,8 @@ import {KeychainUnavailableError, memoryStore, openSecretStore, type SecretStore
 import {mapAwsError} from './errors.js'
 import {resolveHubCredentials} from './hub.js'
 import {type ClientContext, clientConfig} from './ports/call.js'
+import {type CloudWatchPort, createCloudWatchPort} from './ports/cloudwatch.js'
+import {type CostExplorerPort, createCostExplorerPort} from './ports/cost-explorer.js'
 import {createEc2Port, type Ec2Port} from './ports/ec2.js'
 import {createIamPort, type IamPort} from './ports/iam.js'
 import {createInstanceControlPort, type InstanceControlPort} from './ports/instances.js'
@@ -26,6 +28,9 @@ export interface AccountAws {
   iam(): Promise<IamPort>
   sg(): Promise<SecurityGroupPort>
   instances(): Promise<InstanceControlPort>
+  /** Cost Explorer (always us-east-1). */
+  ce(): Promise<CostExplorerPort>
+  cloudwatch(): Promise<CloudWatchPort>
 }
 
 export interface ProviderOptions {
@@ -85,8 +90,14 @@ export class AwsProvider {
    * calls (the role sessions) are in flight: loading the EC2 client takes
    * about as long as one AWS round trip.
    */
-  preload(...services: Array<'ec2' | 'rds' | 'iam'>): void {
-    const load = {ec2: () => import('./sdk/ec2.js'), rds: () => import('./sdk/rds.js'), iam: () => import('./sdk/iam.js')}
+  preload(...services: Array<'ec2' | 'rds' | 'iam' | 'ce' | 'cloudwatch'>): void {
+    const load = {
+      ec2: () => import('./sdk/ec2.js'),
+      rds: () => import('./sdk/rds.js'),
+      iam: () => import('./sdk/iam.js'),
+      ce: () => import('./sdk/cost-explorer.js'),
+      cloudwatch: () => import('./sdk/cloudwatch.js'),
+    }
     for (const service of services) load[service]().catch(() => {})
   }
 
@@ -111,6 +122,8 @@ export class AwsProvider {
       iam: once(() => createIamPort(ctx)),
       sg: once(() => createSecurityGroupPort(ctx)),
       instances: once(() => createInstanceControlPort(ctx)),
+      ce: once(() => createCostExplorerPort(ctx)),
+      cloudwatch: once(() => createCloudWatchPort(ctx)),
     }
   }
 

@@ -6,7 +6,8 @@ import {describe, expect, it} from 'vitest'
 import {accountCost, costEntry, failedCostEntry} from './account.js'
 import {parseMonth} from './month.js'
 import {costQuery} from './query.js'
-import {ceRequestsLine, renderCost, renderWatch, usd} from './render.js'
+import {ceRequestsLine, failOverLines, renderCost, renderWatch, usd, watchLine} from './render.js'
+import type {TrafficRefresh} from './traffic.js'
 import type {CostReport} from './types.js'
 import {networkQuery, sumNetwork} from './watch.js'
 
@@ -67,6 +68,42 @@ describe('fleet cost for people', () => {
     expect(text).toMatch(/lb\s+1\.50 GB\s+250\.0 MB\s+~\$0\.02\s+11:50Z/)
     expect(text).toContain('GetMetricData was denied')
     expect(text).toContain('2 CloudWatch metrics requested')
+  })
+})
+
+describe('fleet cost for people: failures, --fail-over and --watch lines', () => {
+  it('says what to do under a failed account', () => {
+    const report = storyReport()
+    report.accounts[3] = failedCostEntry('app-3', {code: 'CostExplorerNotEnabled', message: 'account app-3 (333333333333): Cost Explorer is not enabled in this account.', nextSteps: ['Open Cost Explorer once.']})
+    expect(renderCost(report)).toContain('✗ app-3: account app-3 (333333333333): Cost Explorer is not enabled in this account.\n  → Open Cost Explorer once.')
+  })
+
+  it('names each account over --fail-over with its month to date', () => {
+    const report = {...storyReport(), failOver: {limitUsd: 5, over: [{name: 'lb', totalUsd: 11.642344}]}}
+    expect(failOverLines(report)).toEqual(['✗ lb: $11.64 month to date passes --fail-over $5.00'])
+    expect(failOverLines(storyReport())).toEqual([])
+  })
+
+  it('puts a --watch refresh on one line: each account, the total, the metrics', () => {
+    const q = networkQuery(['i-0123456789abcdef0'], now)
+    const t = sumNetwork([{Id: 'in0', Timestamps: [new Date('2026-11-26T11:50:00Z')], Values: [1.5e9]}, {Id: 'out0', Timestamps: [new Date('2026-11-26T11:50:00Z')], Values: [2.5e8]}], q, 0.01)
+    const refresh: TrafficRefresh = {
+      at: now.toISOString(),
+      label: t.label,
+      accounts: [
+        {name: 'lb', ok: true, error: null, instanceId: 'i-0123456789abcdef0', traffic: t},
+        {name: 'app-1', ok: false, error: {code: 'AccessDenied', message: 'denied'}, instanceId: 'i-1', traffic: null},
+        {name: 'app-2', ok: true, error: null, instanceId: 'i-2', traffic: sumNetwork([], networkQuery(['i-2'], now), 0.01)},
+      ],
+      bytesIn: 1.5e9,
+      bytesOut: 2.5e8,
+      gb: 1.75,
+      usd: 0.0175,
+      metricsRequested: 4,
+    }
+    expect(watchLine(refresh, 12)).toBe(
+      '2026-11-26T12:00:00Z traffic (last 5 min, upper bound of inter-EC2 transfer): lb in 1.50 GB out 250.0 MB ~$0.02 · app-1 ERROR AccessDenied · app-2 no data yet · total ~$0.02 · 4 CloudWatch metrics (12 this watch, ~<$0.01)',
+    )
   })
 })
 

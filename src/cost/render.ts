@@ -1,7 +1,9 @@
+import {errorLines} from '../output/errors.js'
 import {renderTable} from '../output/table.js'
 import {CE_USD_PER_REQUEST} from './query.js'
 import {CREDIT_RECORD_TYPE} from './rollup.js'
 import {COST_GROUPS, type CostAccountEntry, type CostGroup, type CostReport, type FreeHours, type UsageLine} from './types.js'
+import type {TrafficRefresh} from './traffic.js'
 import {CW_USD_PER_METRIC, type TrafficEstimate, WATCH_LABEL} from './watch.js'
 
 const GROUP_HEADS: Record<CostGroup, string> = {
@@ -57,7 +59,10 @@ export function topLines(a: CostAccountEntry, top: number): UsageLine[] {
 }
 
 function details(a: CostAccountEntry, top: number): string[] {
-  if (!a.ok) return [`✗ ${a.name}: ${a.error?.message ?? 'failed'}`]
+  if (!a.ok) {
+    const [message, ...steps] = errorLines(a.error ?? {message: 'failed'}, '  ')
+    return [`✗ ${a.name}: ${message}`, ...steps]
+  }
   const lines = topLines(a, top)
   if (lines.length === 0) return [`${a.name}: nothing billed yet this month`]
   const rows = lines.map((l) => [l.recordType === CREDIT_RECORD_TYPE ? `${l.usageType} (credit)` : l.usageType || '(no usage type)', l.group, quantity(l), usd(l.usd)])
@@ -88,7 +93,17 @@ export function renderCost(report: CostReport, options: RenderCostOptions = {}):
   const alerts = options.alertUsd === undefined ? [] : alertLines(report.accounts, options.alertUsd)
   if (alerts.length > 0) out.push('', ...alerts)
   out.push('', ceRequestsLine(report.ceRequests, report.fromCache))
+  const cached = cachedLine(report.accounts)
+  if (cached) out.push(cached)
   return out.join('\n')
+}
+
+/** Which answers came from the cache and how old the oldest is, so people know what they look at. */
+function cachedLine(accounts: readonly CostAccountEntry[]): string | null {
+  const cached = accounts.filter((a) => a.fromCache && a.fetchedAt)
+  if (cached.length === 0) return null
+  const oldest = cached.map((a) => a.fetchedAt!).sort()[0]!
+  return `From the cache: ${cached.map((a) => a.name).join(', ')} (asked ${oldest.slice(0, 16).replace('T', ' ')} UTC); --refresh asks again.`
 }
 
 /** A warning for each account whose month to date (credits not netted) passes `alertUsd`. */
@@ -98,6 +113,13 @@ export function alertLines(accounts: readonly CostAccountEntry[], alertUsd: numb
     const net = a.creditsUsd ? ` (${usd(a.netUsd ?? a.totalUsd)} after credits)` : ''
     return [`⚠ ${a.name}: ${usd(a.totalUsd)} month to date${net} is over cost.alertUsd ${usd(alertUsd)}`]
   })
+}
+
+/** What `--fail-over` found: each account over the limit, named with its month to date. */
+export function failOverLines(report: CostReport): string[] {
+  const f = report.failOver
+  if (!f) return []
+  return f.over.map((o) => `✗ ${o.name}: ${usd(o.totalUsd)} month to date passes --fail-over ${usd(f.limitUsd)}`)
 }
 
 /**
@@ -120,4 +142,24 @@ function gb(bytes: number): string {
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`
   if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`
   return `${(bytes / 1e9).toFixed(2)} GB`
+}
+
+/** The traffic part of a `--watch` refresh, per account (what `renderWatch` takes). */
+export function watchAccounts(t: TrafficRefresh): Array<{name: string; traffic: TrafficEstimate | null; error?: string}> {
+  return t.accounts.map((a) => ({name: a.name, traffic: a.traffic, error: a.error ? `${a.error.code}: ${a.error.message}` : undefined}))
+}
+
+/**
+ * One `--watch` refresh on one line, for a pipe or a log: the time, each
+ * account's bytes in and out and their estimated cost, the total, and the
+ * CloudWatch metrics asked for.
+ */
+export function watchLine(t: TrafficRefresh, metricsRequestedTotal: number): string {
+  const parts = t.accounts.map((a) => {
+    if (!a.traffic) return `${a.name} ERROR ${a.error?.code ?? ''}`.trimEnd()
+    if (!a.traffic.periodStart) return `${a.name} no data yet`
+    return `${a.name} in ${gb(a.traffic.bytesIn)} out ${gb(a.traffic.bytesOut)} ~${usd(a.traffic.usd)}`
+  })
+  const metrics = `${t.metricsRequested} CloudWatch metric${t.metricsRequested === 1 ? '' : 's'} (${metricsRequestedTotal} this watch, ~${usd(metricsRequestedTotal * CW_USD_PER_METRIC)})`
+  return `${t.at.slice(0, 19)}Z traffic (${WATCH_LABEL}): ${[...parts, `total ~${usd(t.usd)}`, metrics].join(' · ')}`
 }

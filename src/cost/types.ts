@@ -74,6 +74,10 @@ export interface CostAccountEntry {
   byGroup: Record<CostGroup, number> | null
   freeTier: FreeHours | null
   estimated: boolean | null
+  /** True when the answer came from the cache (no Cost Explorer request for this account). */
+  fromCache?: boolean
+  /** When Cost Explorer sent the answer shown (ISO time); null when there is none. */
+  fetchedAt?: string | null
 }
 
 /** The `cost` JSON document of spec section 5. */
@@ -82,4 +86,6 @@ export interface CostReport {
   accounts: CostAccountEntry[]
   ceRequests: number
   fromCache: boolean
+  /** With `--fail-over`: the limit and the accounts whose month to date passes it. */
+  failOver?: {limitUsd: number; over: Array<{name: string; totalUsd: number}>}
 }
