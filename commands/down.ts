@@ -37,7 +37,7 @@ export default class Down extends MutatingCommand {
     else process.stderr.write(`${text}\n`)
     if (flags['dry-run']) return {arch: prepared.arch, plan: prepared.plan, kept: prepared.kept, dryRun: true}
     if (!view.converged) await confirmPlan({question: 'Stop these instances?', yes: flags.yes, paid: false, allowPaid: false, command: 'fleet down'})
-    const result = await this.mutate<DownResult>({profile: profile.name, title: 'Stopping the fleet', dryRun: false}, (run) => {
+    const result = await this.mutate<DownResult>({profile: profile.name, title: 'Stopping the fleet', dryRun: false, spinner: false}, (run) => {
       const lines = liveLines(prepared.plan.map((c) => c.account))
       return applyDown(profile, {provider, locks: run.locks}, prepared, {
         concurrency: flags.concurrency,

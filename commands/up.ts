@@ -41,15 +41,15 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
     if (!prepared.up.converged || prepared.errors.length > 0) {
       await confirmPlan({question: 'Apply this plan?', yes: flags.yes, paid: prepared.up.cost.needsAllowPaid, allowPaid: flags['allow-paid'], command: `fleet up --arch ${prepared.arch.id}`})
     }
-    const result = await this.mutate<UpResult>({profile: profile.name, title: `Converging to architecture ${prepared.arch.id}`, dryRun: false}, (run) => {
-      const lines = liveLines(prepared.up.plan.map((c) => c.account))
+    const result = await this.mutate<UpResult>({profile: profile.name, title: `Converging to architecture ${prepared.arch.id}`, dryRun: false, spinner: false}, (run) => {
+      const lines = liveLines([...prepared.up.plan.map((c) => c.account), 'upstream'])
       return applyUp(profile, {provider, state, locks: run.locks}, prepared, {
         concurrency: flags.concurrency,
         waitTimeoutMs,
         acceptNewHostKey: flags['accept-new-host-key'],
         cancel: run.cancel,
         onPhase: (account, phase, detail) => lines.set(account, phase, detail),
-        onStep: (label) => lines.note(`  ${label}`),
+        onStep: (label) => lines.set('upstream', 'syncing', label),
       }).finally(() => lines.done())
     })
     if (human) this.log(renderUpResult(result))

@@ -2,7 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {BugError, ExitCode, FleetError, InterruptedError, UsageError, worstExitCode} from '../errors.js'
 import {errorEnvelope, printError} from '../output/errors.js'
-import {steps} from '../output/progress.js'
+import {quietSteps, steps} from '../output/progress.js'
 import {Locks} from '../state/locks.js'
 import type {Cancel} from '../util/cancel.js'
 import {type Interrupt, interruptOnSigint} from './interrupt.js'
@@ -100,11 +100,11 @@ export abstract class MutatingCommand extends FleetCommand {
    * Ctrl-C as a Cancel, and the display closed whatever happens.
    */
   protected async mutate<T>(
-    run: {profile: string; title: string; dryRun: boolean; failed?: (result: T) => boolean},
+    run: {profile: string; title: string; dryRun: boolean; failed?: (result: T) => boolean; /** false when the command draws its own progress */ spinner?: boolean},
     work: (ctx: MutationRun) => Promise<T>,
   ): Promise<T> {
     const command = `fleet ${(this.id ?? '').replaceAll(':', ' ')}`.trim()
-    const display = steps(run.title)
+    const display = run.spinner === false ? quietSteps() : steps(run.title)
     const locks = new Locks({command, profile: run.profile}, {onWait: (message) => display.notice(message)})
     const ctx: MutationRun = {cancel: this.cancellation(), locks, step: display.step}
     let outcome = 'failed'

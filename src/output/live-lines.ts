@@ -17,14 +17,19 @@ interface Row {
   phase: string
   detail: string
   since: number
+  /** Set for a final phase (done, failed...): its clock stops there. */
+  ended?: number
 }
+
+/** Phases after which an account has nothing more to do: the clock stops and shows its total time. */
+const FINAL = new Set(['done', 'failed', 'interrupted', 'unchanged', 'skipped'])
 
 export function liveLines(accounts: readonly string[], stream: NodeJS.WriteStream = process.stderr): LiveLines {
   const width = Math.max(0, ...accounts.map((a) => a.length))
   const started = Date.now()
   const rows = new Map<string, Row>(accounts.map((a) => [a, {phase: 'waiting', detail: '', since: started}]))
   const line = (account: string, row: Row, now: number) =>
-    `${account.padEnd(width)}  ${row.phase.padEnd(14)} ${clock(now - row.since)}${row.detail ? `  ${row.detail}` : ''}`
+    `${account.padEnd(width)}  ${row.phase.padEnd(14)} ${row.ended === undefined ? clock(now - row.since) : clock(row.ended - started)}${row.detail ? `  ${row.detail}` : ''}`
   const live = Boolean(stream.isTTY) && !process.env.CI
   if (!live) {
     return {
@@ -51,7 +56,8 @@ export function liveLines(accounts: readonly string[], stream: NodeJS.WriteStrea
   draw()
   return {
     set(account, phase, detail = '') {
-      rows.set(account, {phase, detail, since: Date.now()})
+      const now = Date.now()
+      rows.set(account, {phase, detail, since: now, ...(FINAL.has(phase) ? {ended: now} : {})})
       draw()
     },
     note(message) {

@@ -13,6 +13,11 @@ export interface Steps {
   done(summary?: string): void
 }
 
+/** No spinner (the command draws its own progress); notices still reach stderr. */
+export function quietSteps(stream: NodeJS.WriteStream = process.stderr): Steps {
+  return {step() {}, notice: (message) => stream.write(`${message}\n`), done() {}}
+}
+
 export function steps(title: string, stream: NodeJS.WriteStream = process.stderr): Steps {
   if (!stream.isTTY || process.env.CI) return {step() {}, notice: (message) => stream.write(`${message}\n`), done() {}}
   ux.action.start(title)

@@ -58,7 +58,8 @@ export interface ApplyOptions {
   waitTimeoutMs: number
   acceptNewHostKey?: boolean
   cancel: Cancel
-  onPhase(account: string, phase: Phase, detail?: string): void
+  /** An account's phase; `upstream` is the row of the upstream steps. */
+  onPhase(account: string, phase: Phase | 'skipped', detail?: string): void
   onStep?(label: string): void
   /** How long to keep retrying SSH while a just-started LB boots (default 3 min). */
   sshRetryMs?: number
@@ -80,11 +81,14 @@ export async function applyUp(profile: Profile, deps: ApplyDeps, prepared: Prepa
   return hold(async () => {
     await deps.state.write('applied', {arch: prepared.arch.id, appliedAt: new Date().toISOString(), complete: false})
     const drain = await drainUpstream(profile, deps.state, prepared, options)
+    options.onPhase('upstream', 'waiting', drain.servers.length > 0 ? `${drain.servers.join(', ')} taken out; the sync waits for the LB and its app servers` : 'for the LB and its app servers')
     const runs = startAccounts(profile, deps, prepared, options)
     const needed = [prepared.arch.lb.account!, ...prepared.arch.apps.map((a) => a.account)]
     await Promise.allSettled(needed.map((name) => runs.get(name)!))
     const rds = prepared.arch.rdsPublic === null ? null : {skipped: `RDS public access ${prepared.arch.rdsPublic ? 'on' : 'off'} was not applied: \`fleet rds-public\` is not part of this build yet.`}
     const {sync, fresh} = await finalSync(profile, deps, prepared, options, needed)
+    if (sync) options.onPhase('upstream', sync.error ? 'failed' : 'done', sync.error ? sync.error.message.split('\n')[0] : `${sync.servers.length} servers${sync.changed ? '' : ', unchanged'}`)
+    else options.onPhase('upstream', 'skipped', options.cancel.signal.aborted ? 'interrupted' : '')
     const results = await collect(prepared, runs)
     const lbBefore = prepared.instances.get(prepared.arch.lb.account!)?.instance
     const lbNow = fresh?.get(prepared.arch.lb.account!)?.instance ?? lbBefore

@@ -1,5 +1,6 @@
 import {errorLines} from '../output/errors.js'
 import type {StillCosting} from '../cost/left-running.js'
+import type {PlannedChange} from '../plan/plan.js'
 import type {AccountResult, UpResult} from './apply.js'
 import type {DownResult} from './down.js'
 import type {PreparedUp} from './prepare.js'
@@ -16,7 +17,7 @@ export function planNotes(prepared: PreparedUp): string[] {
 /** `fleet up`'s outcome for people: per account, the upstream, the LB's address (it changes at every start), and trouble. */
 export function renderUpResult(r: UpResult): string {
   if (r.converged && r.results.every((a) => a.ok) && !r.sync?.error) return `✓ Already at architecture ${r.arch}: nothing changed.${lbLine(r)}`
-  const lines = [...accountLines(r.results)]
+  const lines = [...accountLines(r.results, r.plan)]
   if (r.drain.servers.length > 0) lines.push(`  took ${r.drain.servers.join(', ')} out of the upstream first`)
   if (r.drain.skipped) lines.push(`  drain skipped: ${r.drain.skipped}`)
   if (r.drain.error) lines.push(`  ✗ drain: ${errorLines(r.drain.error).join('\n')}`)
@@ -38,7 +39,7 @@ function lbLine(r: UpResult): string {
 
 /** `fleet down`'s outcome: per account, then what still costs money. */
 export function renderDownResult(r: DownResult): string {
-  const lines = [...accountLines(r.results)]
+  const lines = [...accountLines(r.results, r.plan)]
   if (r.rds) lines.push(`  note: ${r.rds.skipped}`)
   if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet down` again finishes the job.')
   else lines.push('', ...costingLines(r.stillCosting, r.costErrors.length > 0))
@@ -51,9 +52,13 @@ function costingLines(items: StillCosting[], incomplete: boolean): string[] {
   return ['Still costing money:', ...items.map((i) => `  ${i.account}: ${i.detail}${i.hourlyUsd === null ? '' : ` (~$${i.hourlyUsd}/h)`}`)]
 }
 
-function accountLines(results: AccountResult[]): string[] {
+function accountLines(results: AccountResult[], plan: PlannedChange[]): string[] {
+  const changes = new Map(plan.map((c) => [c.account, c]))
   return results.map((a) => {
-    if (a.ok) return `✓ ${a.account}${a.done.length > 0 ? `: ${a.done.filter((s) => !s.startsWith('wait')).join(', ') || 'waited'}` : ': no change'}`
-    return `✗ ${a.account}: ${errorLines(a.error!).join('\n')}`
+    if (!a.ok) return `✗ ${a.account}: ${errorLines(a.error!).join('\n')}`
+    const change = changes.get(a.account)
+    if (!change || a.done.length === 0) return `✓ ${a.account}: no change${change?.from.state ? ` (${change.from.state})` : ''}`
+    const did = {start: 'started', stop: 'stopped', resize: `resized ${change.from.type} → ${change.to.type}${change.to.state === 'running' ? ' and started' : ''}`, none: `now ${change.to.state}`}
+    return `✓ ${a.account}: ${did[change.action]}`
   })
 }
