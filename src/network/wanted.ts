@@ -52,6 +52,12 @@ export function appRulesFor(lbIp: string, apps: readonly AppServer[]): GroupWant
   )
 }
 
+/** The DB's group fleet adds its rules to: its first active VPC security group (else its first). */
+export function dbGroupOf(instance: DBInstance): string | null {
+  const groups = instance.VpcSecurityGroups ?? []
+  return (groups.find((g) => g.Status === 'active') ?? groups[0])?.VpcSecurityGroupId ?? null
+}
+
 /**
  * The DB's group admits every app server's public IP on the DB port while
  * the DB is public. The group is the DB instance's own (its first active VPC
@@ -59,8 +65,7 @@ export function appRulesFor(lbIp: string, apps: readonly AppServer[]): GroupWant
  * Apps without ports (not in the architecture) or without a public IP are left out.
  */
 export function dbRulesFor(db: DbTarget, apps: readonly AppServer[]): GroupWanted[] {
-  const groups = db.instance.VpcSecurityGroups ?? []
-  const groupId = (groups.find((g) => g.Status === 'active') ?? groups[0])?.VpcSecurityGroupId ?? null
+  const groupId = dbGroupOf(db.instance)
   const port = db.instance.Endpoint?.Port ?? db.instance.DbInstancePort
   const open = db.public ?? db.instance.PubliclyAccessible ?? false
   const ips = open ? apps.filter((a) => a.ports.length > 0).map((a) => a.instance.PublicIpAddress) : []

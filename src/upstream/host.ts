@@ -3,6 +3,7 @@ import {dumpHasUpstream, type NginxFoundBefore, planNginxFiles} from '../nginx/i
 import type {ArchNginxConfig, NginxConfig} from '../profile/schema.js'
 import type {RemoteShell} from '../remote/index.js'
 import {type EditHost, type EditStep, type FileEdit, safeEdit} from '../remote/safe-edit.js'
+import {remoteTimeoutMs} from '../remote/timeouts.js'
 import type {StateStore} from '../state/json-store.js'
 import {decodeText, encodeText, type TextEncoding} from '../text/encoding.js'
 import {unifiedDiff} from '../text/diff.js'
@@ -39,11 +40,7 @@ export interface HostSyncInput {
 
 const FOUND_BEFORE = 'nginx-found-before'
 
-/** How long nginx.test/reload/dump may run on the host (FLEET_REMOTE_TIMEOUT seconds, default 60). */
-export function remoteTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.FLEET_REMOTE_TIMEOUT)
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000
-}
+export {remoteTimeoutMs} from '../remote/timeouts.js'
 
 /**
  * Makes nginx on the LB host serve `servers` with the architecture's

@@ -26,6 +26,13 @@ export interface StartSshdOptions {
   port?: number
   /** Host key types, in sshd's order (default `['ed25519']`); `hostKeyFile` is the first. */
   hostKeyTypes?: HostKeyType[]
+  /**
+   * Folders this "host" sees in place of others: sshd runs in a mount
+   * namespace of its own (`unshare --mount`, root) where each `source` is
+   * bind-mounted on `target`, so several sshds stand for hosts whose files
+   * sit at the same path (e.g. each app server's `.env`). `target` must exist.
+   */
+  binds?: Array<{source: string; target: string}>
 }
 
 export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa'
@@ -85,7 +92,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Sshd> {
   const launch = async (): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       await writeFile(join(dir, 'sshd_config'), sshdConfig(dir, port, addresses, hostKeyTypes.map((type) => join(dir, `host_${type}`))))
-      const started = await spawnSshd(join(dir, 'sshd_config'), addresses.length, (text) => (output += text))
+      const started = await spawnSshd(join(dir, 'sshd_config'), addresses.length, (text) => (output += text), options.binds ?? [])
       if (started.ok) {
         child = started.child
         return
@@ -166,9 +173,15 @@ function sshdConfig(dir: string, port: number, addresses: string[], hostKeyFiles
 type Spawned = {ok: true; child: ChildProcess} | {ok: false; log: string}
 
 /** Starts sshd and resolves once it listens on every address, or has died. */
-function spawnSshd(config: string, listeners: number, onOutput: (text: string) => void): Promise<Spawned> {
+function spawnSshd(config: string, listeners: number, onOutput: (text: string) => void, binds: Array<{source: string; target: string}>): Promise<Spawned> {
   return new Promise((resolve) => {
-    const child = track(spawn(SSHD, ['-D', '-e', '-f', config], {stdio: ['ignore', 'ignore', 'pipe']}))
+    const args = ['-D', '-e', '-f', config]
+    // unshare execs sh, which execs sshd: the child's pid stays sshd's.
+    const mounts = binds.map((_b, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(' && ')
+    const script = `${mounts} && shift ${2 * binds.length} && exec "$@"`
+    const command: [string, string[]] =
+      binds.length === 0 ? [SSHD, args] : ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', ...binds.flatMap((b) => [b.source, b.target]), SSHD, ...args]]
+    const child = track(spawn(command[0], command[1], {stdio: ['ignore', 'ignore', 'pipe']}))
     let log = ''
     let listening = 0
     const timer = setTimeout(() => {

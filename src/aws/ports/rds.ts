@@ -5,6 +5,12 @@ import {type ClientContext, callerFor, clientConfig, errorName} from './call.js'
 export interface RdsPort {
   /** null when no DB instance has that identifier. */
   describeDbInstance(identifier: string): Promise<DBInstance | null>
+  /**
+   * Sets PubliclyAccessible with ApplyImmediately. AWS answers at once and
+   * applies it over the next minutes: the caller waits for
+   * DescribeDBInstances to show it (src/rds/wait.ts).
+   */
+  setPubliclyAccessible(identifier: string, publiclyAccessible: boolean): Promise<void>
 }
 
 export async function createRdsPort(ctx: ClientContext): Promise<RdsPort> {
@@ -21,6 +27,10 @@ export async function createRdsPort(ctx: ClientContext): Promise<RdsPort> {
           if (errorName(error) === 'DBInstanceNotFoundFault') return null
           throw error
         }
+      }),
+    setPubliclyAccessible: (identifier, publiclyAccessible) =>
+      call('rds:ModifyDBInstance', async () => {
+        await client.send(new rds.ModifyDBInstanceCommand({DBInstanceIdentifier: identifier, PubliclyAccessible: publiclyAccessible, ApplyImmediately: true}))
       }),
   }
 }

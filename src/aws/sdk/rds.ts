@@ -1,2 +1,2 @@
 // The RDS calls fleet makes (see ec2.ts for why this file exists).
-export {DescribeDBInstancesCommand, RDSClient} from '@aws-sdk/client-rds'
+export {DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient} from '@aws-sdk/client-rds'

@@ -1,0 +1,8 @@
+/**
+ * How long a command fleet runs on a host may take (nginx.test, reload,
+ * dump, apps.restart): FLEET_REMOTE_TIMEOUT seconds, default 60.
+ */
+export function remoteTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.FLEET_REMOTE_TIMEOUT)
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000
+}
