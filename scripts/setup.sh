@@ -4,7 +4,7 @@
 # Idempotent: a second run installs nothing.
 
 fleet_setup() {
-  local packages=(openssh-server nginx-light libsecret-1-dev gnome-keyring dbus wrk iproute2 openssl)
+  local packages=(openssh-server nginx-light libsecret-1-dev gnome-keyring dbus wrk iproute2 openssl chromium)
   local missing=() p
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -32,6 +32,15 @@ fleet_setup() {
   # The AWS emulator the tests and the demo run against.
   if ! command -v moto_server >/dev/null; then
     pip install 'moto[server]>=5.2,<6'
+  fi
+
+  # Artillery, for the real runs of `fleet loadtest --engine artillery` in the
+  # tests (not a dependency of fleet: users bring their own). No browsers: its
+  # Playwright engine is not used.
+  local artillery="${FLEET_ARTILLERY_DIR:-$HOME/.cache/fleet-artillery}"
+  if [[ ! -x "$artillery/bin/artillery" ]]; then
+    echo "setup: installing Artillery into $artillery"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install -g --prefix "$artillery" --no-audit --no-fund 'artillery@^2' >/dev/null
   fi
 
   npm ci --no-audit --no-fund

@@ -20,4 +20,6 @@ export const homePaths = (home = fleetHome()) => ({
   /** Pinned SSH host keys, by instance id. */
   knownHosts: join(home, 'known_hosts'),
   locks: join(home, 'locks'),
+  /** `fleet loadtest` results, one folder per run (`runs/<UTC start time>/`). */
+  runs: join(home, 'runs'),
 })

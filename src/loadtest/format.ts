@@ -1,0 +1,51 @@
+/**
+ * How the tables, the CSV and the page write figures, so all three agree.
+ */
+import {usd} from '../cost/render.js'
+import type {ArchInfo, LoadtestReport, RunCost, StepRecord, Verdict} from './types.js'
+
+export {usd}
+
+/** 1,234 */
+export const int = (n: number): string => Math.round(n).toLocaleString('en-US')
+
+/** `93%`, `-` when not sampled. */
+export const percentText = (n: number | null | undefined): string => (n === null || n === undefined ? '-' : `${Math.round(n)}%`)
+
+/** `12 ms`, `1.2 s`; `-` without responses. */
+export function msText(n: number | null): string {
+  if (n === null) return '-'
+  if (n >= 1000) return `${(n / 1000).toFixed(1)} s`
+  return `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`
+}
+
+/** The busiest app server of a step, or null when none was sampled. */
+export function maxAppCpu(step: StepRecord): number | null {
+  const values = Object.values(step.cpu.apps).filter((v): v is number => v !== null)
+  return values.length > 0 ? Math.max(...values) : null
+}
+
+/** Each architecture with its steps (by users) and verdict, in the report's order. */
+export function groupByArch(report: Pick<LoadtestReport, 'architectures' | 'steps' | 'verdicts'>): Array<{info: ArchInfo; steps: StepRecord[]; verdict: Verdict | null}> {
+  const known = new Map(report.architectures.map((a) => [a.arch, a]))
+  const order = [...new Set([...report.architectures.map((a) => a.arch), ...report.steps.map((s) => s.arch)])]
+  return order.map((arch) => ({
+    info: known.get(arch) ?? {arch, lbType: '?', apps: []},
+    steps: report.steps.filter((s) => s.arch === arch).sort((a, b) => a.users - b.users),
+    verdict: report.verdicts.find((v) => v.arch === arch) ?? null,
+  }))
+}
+
+/** `$0.07: t2.medium 0.5 h $0.03 · 3 free-tier hours · public IPv4 3.5 h $0.02 · transfer 2.5 GB $0.03` */
+export function costLine(cost: RunCost): string {
+  const paid = cost.instances.filter((i) => !i.free).map((i) => `${i.type} ${round2(i.hours)} h ${i.priceKnown ? usd(i.usd) : 'price unknown'}`)
+  const parts = [
+    ...paid,
+    `${round2(cost.freeTierHours)} free-tier hours`,
+    `public IPv4 ${round2(cost.publicIpv4.hours)} h ${usd(cost.publicIpv4.usd)}`,
+    `transfer ${round2(cost.transfer.gb)} GB ${usd(cost.transfer.usd)}`,
+  ]
+  return `${usd(cost.totalUsd)}: ${parts.join(' · ')}`
+}
+
+const round2 = (n: number): string => String(Math.round(n * 100) / 100)
