@@ -6,6 +6,7 @@ import {openAws, openProfile} from '../src/cli/context.js'
 import {ExitCode, exitCodeOf} from '../src/errors.js'
 import {liveLines} from '../src/output/live-lines.js'
 import {renderUpPlan} from '../src/plan/up-render.js'
+import {rdsErrors} from '../src/up/apply.js'
 import {applyDown, type DownResult, prepareDown} from '../src/up/down.js'
 import {renderDownResult} from '../src/up/render.js'
 import {parseDuration} from '../src/util/duration.js'
@@ -38,8 +39,8 @@ export default class Down extends MutatingCommand {
     if (flags['dry-run']) return {arch: prepared.arch, plan: prepared.plan, kept: prepared.kept, dryRun: true}
     if (!view.converged) await confirmPlan({question: 'Stop these instances?', yes: flags.yes, paid: false, allowPaid: false, command: 'fleet down'})
     const result = await this.mutate<DownResult>({profile: profile.name, title: 'Stopping the fleet', dryRun: false, spinner: false}, (run) => {
-      const lines = liveLines(prepared.plan.map((c) => c.account))
-      return applyDown(profile, {provider, locks: run.locks}, prepared, {
+      const lines = liveLines([...(profile.data.rds ? ['rds'] : []), ...prepared.plan.map((c) => c.account)])
+      return applyDown(profile, {provider, state, locks: run.locks}, prepared, {
         concurrency: flags.concurrency,
         waitTimeoutMs,
         cancel: run.cancel,
@@ -47,7 +48,7 @@ export default class Down extends MutatingCommand {
       }).finally(() => lines.done())
     })
     if (human) this.log(renderDownResult(result))
-    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), ...result.costErrors.map((e) => e.error)]))
+    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), ...result.costErrors.map((e) => e.error), ...rdsErrors(result.rds)]))
     return result
   }
 }

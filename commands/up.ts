@@ -6,7 +6,7 @@ import {openAws, openProfile} from '../src/cli/context.js'
 import {ExitCode, exitCodeOf} from '../src/errors.js'
 import {liveLines} from '../src/output/live-lines.js'
 import {renderUpPlan} from '../src/plan/up-render.js'
-import {applyUp, type UpResult} from '../src/up/apply.js'
+import {applyUp, rdsErrors, type UpResult} from '../src/up/apply.js'
 import {prepareUp} from '../src/up/prepare.js'
 import {planNotes, renderUpResult} from '../src/up/render.js'
 import {parseDuration} from '../src/util/duration.js'
@@ -42,7 +42,7 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
       await confirmPlan({question: 'Apply this plan?', yes: flags.yes, paid: prepared.up.cost.needsAllowPaid, allowPaid: flags['allow-paid'], command: `fleet up --arch ${prepared.arch.id}`})
     }
     const result = await this.mutate<UpResult>({profile: profile.name, title: `Converging to architecture ${prepared.arch.id}`, dryRun: false, spinner: false}, (run) => {
-      const lines = liveLines([...prepared.up.plan.map((c) => c.account), 'upstream'])
+      const lines = liveLines([...prepared.up.plan.map((c) => c.account), ...(prepared.arch.rdsPublic === null ? [] : ['rds']), 'upstream'])
       return applyUp(profile, {provider, state, locks: run.locks}, prepared, {
         concurrency: flags.concurrency,
         waitTimeoutMs,
@@ -53,7 +53,7 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
       }).finally(() => lines.done())
     })
     if (human) this.log(renderUpResult(result))
-    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), result.sync?.error, result.drain.error]))
+    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), result.sync?.error, result.drain.error, ...rdsErrors(result.rds)]))
     return result
   }
 }

@@ -5,6 +5,9 @@ import type {PlannedChange, PlanStep} from '../plan/plan.js'
 import type {Profile} from '../profile/load.js'
 import type {StateStore} from '../state/json-store.js'
 import type {Locks} from '../state/locks.js'
+import {ipv4MonthCost} from '../cost/ipv4.js'
+import {switchRdsPublic} from '../rds/switch.js'
+import type {RdsPublicResult} from '../rds/types.js'
 import {type SyncResult, upstreamSync} from '../upstream/sync.js'
 import type {Cancel} from '../util/cancel.js'
 import {fanOut} from '../util/fan-out.js'
@@ -37,8 +40,8 @@ export interface UpResult {
   drain: DrainOutcome
   /** The final `upstream sync` (null when it could not run: the LB did not come up, or Ctrl-C). */
   sync: SyncResult | null
-  /** Step 3 of the spec's order; null when the architecture leaves RDS as it is. */
-  rds: {skipped: string} | null
+  /** Step 3 of the spec's order (`rds-public on/off`); null when the architecture leaves RDS as it is. */
+  rds: RdsPublicResult | null
   /** The fleet was already at the architecture: nothing changed. */
   converged: boolean
   /** True when Ctrl-C stopped the run (exit 130); a re-run converges. */
@@ -59,7 +62,7 @@ export interface ApplyOptions {
   acceptNewHostKey?: boolean
   cancel: Cancel
   /** An account's phase; `upstream` is the row of the upstream steps. */
-  onPhase(account: string, phase: Phase | 'skipped', detail?: string): void
+  onPhase(account: string, phase: Phase | 'skipped' | 'syncing', detail?: string): void
   onStep?(label: string): void
   /** How long to keep retrying SSH while a just-started LB boots (default 3 min). */
   sshRetryMs?: number
@@ -85,8 +88,8 @@ export async function applyUp(profile: Profile, deps: ApplyDeps, prepared: Prepa
     const runs = startAccounts(profile, deps, prepared, options)
     const needed = [prepared.arch.lb.account!, ...prepared.arch.apps.map((a) => a.account)]
     await Promise.allSettled(needed.map((name) => runs.get(name)!))
-    const rds = prepared.arch.rdsPublic === null ? null : {skipped: `RDS public access ${prepared.arch.rdsPublic ? 'on' : 'off'} was not applied: \`fleet rds-public\` is not part of this build yet.`}
-    const {sync, fresh} = await finalSync(profile, deps, prepared, options, needed)
+    const rds = await rdsStep(profile, deps, prepared, options, needed)
+    const {sync, fresh} = await finalSync(profile, deps, prepared, {...options, healthWaitMs: rds?.appsRestarted ? Math.max(options.healthWaitMs ?? 0, APP_RESTART_MS) : options.healthWaitMs}, needed)
     if (sync) options.onPhase('upstream', sync.error ? 'failed' : 'done', sync.error ? sync.error.message.split('\n')[0] : `${sync.servers.length} servers${sync.changed ? '' : ', unchanged'}`)
     else options.onPhase('upstream', 'skipped', options.cancel.signal.aborted ? 'interrupted' : '')
     const results = await collect(prepared, runs)
@@ -105,12 +108,78 @@ export async function applyUp(profile: Profile, deps: ApplyDeps, prepared: Prepa
       rds,
       converged: prepared.up.converged && !sync?.changed && !drain.changed,
       interrupted: options.cancel.signal.aborted,
-      warnings: rds ? [rds.skipped] : [],
+      warnings: rds?.warnings ?? [],
     }
-    const failed = exitCodeOf([...results.map((r) => r.error), sync?.error ?? null]) !== ExitCode.ok
+    const failed = exitCodeOf([...results.map((r) => r.error), sync?.error ?? null, ...rdsErrors(rds)]) !== ExitCode.ok
     if (!failed && !result.interrupted) await deps.state.write('applied', {arch: prepared.arch.id, appliedAt: new Date().toISOString(), complete: true})
     return result
   })
+}
+
+/** A restarted Spring Boot app takes a while to answer its health check again. */
+const APP_RESTART_MS = 180_000
+
+/**
+ * Step 3: RDS public access as the architecture says, once the app servers
+ * it needs are up (their `.env` is edited over SSH). A failure is reported
+ * in the result; the upstream sync still runs.
+ */
+async function rdsStep(profile: Profile, deps: ApplyDeps, prepared: PreparedUp, options: ApplyOptions, needed: string[]): Promise<RdsPublicResult | null> {
+  if (prepared.arch.rdsPublic === null || options.cancel.signal.aborted) return null
+  const want = prepared.arch.rdsPublic ? 'on' : 'off'
+  options.onPhase('rds', 'syncing', `public access ${want}`)
+  try {
+    const instances = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency}, [...new Set(needed)])
+    // The app instances' locks are held by this run already: none is taken again.
+    const result = await switchRdsPublic(profile, {provider: deps.provider, state: deps.state}, {
+      want,
+      archId: prepared.arch.id,
+      instances,
+      dryRun: false,
+      concurrency: options.concurrency,
+      acceptNewHostKey: options.acceptNewHostKey,
+      sshRetryMs: 120_000,
+      cancel: options.cancel,
+      onStep: (label) => options.onPhase('rds', 'syncing', label),
+    })
+    const failed = rdsErrors(result).length > 0
+    options.onPhase('rds', failed ? 'failed' : 'done', `public access ${result.publiclyAccessible ? 'on' : 'off'}${result.converged ? ', unchanged' : ''}`)
+    return result
+  } catch (error) {
+    if (options.cancel.signal.aborted) return null
+    const info = toErrorInfo(error)
+    options.onPhase('rds', 'failed', info.message.split('\n')[0])
+    return rdsFailure(profile, want, info)
+  }
+}
+
+/** The RDS step's result when it could not even begin (no DB, a template that cannot be filled in now). */
+export function rdsFailure(profile: Profile, want: 'on' | 'off', error: ErrorInfo | null): RdsPublicResult {
+  const rds = profile.data.rds
+  return {
+    action: want,
+    dryRun: false,
+    publiclyAccessible: false,
+    endpoint: null,
+    port: null,
+    servers: [],
+    db: {account: rds?.account ?? '', identifier: rds?.instance ?? '', status: null, vpcId: null, securityGroup: null, internetGateway: null},
+    flagChange: null,
+    rules: [],
+    securityGroup: null,
+    shared: false,
+    ipv4: ipv4MonthCost(false, new Date()),
+    appsRestarted: false,
+    converged: false,
+    warnings: [],
+    error,
+  }
+}
+
+/** The RDS step's errors: its own and each app server's. */
+export function rdsErrors(rds: RdsPublicResult | null): ErrorInfo[] {
+  if (!rds) return []
+  return [rds.error, ...rds.servers.map((s) => s.error)].filter((e): e is ErrorInfo => e !== null)
 }
 
 /** Every account's steps at once (bounded by --concurrency), each reporting its phase. */

@@ -10,7 +10,9 @@ import type {Locks} from '../state/locks.js'
 import type {Cancel} from '../util/cancel.js'
 import {fanOut} from '../util/fan-out.js'
 import {waitDelays} from '../util/waits.js'
-import type {AccountResult} from './apply.js'
+import {type AccountResult, rdsErrors, rdsFailure as emptyRdsOf} from './apply.js'
+import {switchRdsPublic} from '../rds/switch.js'
+import type {RdsPublicResult} from '../rds/types.js'
 import {type Phase, runSteps} from './run-steps.js'
 
 /** `fleet down` (spec section 5, the `up`/`down` shape), plus what still costs money. */
@@ -21,7 +23,8 @@ export interface DownResult {
   lbPublicIp: string | null
   upstream: {servers: string[]; changed: boolean}
   kept: string[]
-  rds: {skipped: string} | null
+  /** Public access turned off first (while the app servers run, so their DB_URL follows); null without `rds`. */
+  rds: RdsPublicResult | null
   /** What still costs money once the run is done; empty means nothing left. */
   stillCosting: StillCosting[]
   /** Accounts whose costs could not be read: "nothing left" is not claimed for them. */
@@ -53,22 +56,41 @@ export async function prepareDown(
 }
 
 /**
+ * RDS public access off before anything stops: the running app servers are
+ * pointed at the private URL first (the safe order of `rds-public off`), so
+ * the next `up` finds them consistent. A failure is reported; the stop goes on.
+ */
+async function rdsOff(profile: Profile, deps: {provider: AwsProvider; state: StateStore}, prepared: PreparedDown, options: {concurrency: number; cancel: Cancel; onPhase(account: string, phase: Phase | 'syncing', detail?: string): void}): Promise<RdsPublicResult | null> {
+  if (!profile.data.rds) return null
+  options.onPhase('rds', 'syncing', 'public access off')
+  try {
+    // The instances' locks are held by this run already: none is taken again.
+    const result = await switchRdsPublic(profile, deps, {want: 'off', archId: prepared.arch ?? undefined, instances: prepared.instances, dryRun: false, concurrency: options.concurrency, cancel: options.cancel, onStep: (label) => options.onPhase('rds', 'syncing', label)})
+    options.onPhase('rds', rdsErrors(result).length > 0 ? 'failed' : 'done', `public access ${result.publiclyAccessible ? 'on' : 'off'}`)
+    return result
+  } catch (error) {
+    const info = toErrorInfo(error)
+    options.onPhase('rds', 'failed', info.message.split('\n')[0])
+    if (info.exitCode === 130) throw error
+    return {...emptyRds(profile), error: info}
+  }
+}
+
+/**
  * Stops every planned instance at once and waits until each is stopped,
  * then lists whatever still costs money in each account. Ctrl-C stops
  * launching new steps; a re-run converges.
  */
 export async function applyDown(
   profile: Profile,
-  deps: {provider: AwsProvider; locks?: Locks},
+  deps: {provider: AwsProvider; state: StateStore; locks?: Locks},
   prepared: PreparedDown,
-  options: {concurrency: number; waitTimeoutMs: number; cancel: Cancel; onPhase(account: string, phase: Phase, detail?: string): void},
+  options: {concurrency: number; waitTimeoutMs: number; cancel: Cancel; onPhase(account: string, phase: Phase | 'syncing', detail?: string): void},
 ): Promise<DownResult> {
-  const ids = prepared.plan.flatMap((c) => {
-    const id = prepared.instances.get(c.account)?.instance?.id
-    return id && c.steps.length > 0 ? [id] : []
-  })
+  const ids = [...prepared.instances.values()].flatMap((r) => (r.instance ? [r.instance.id] : []))
   const hold = <T>(fn: () => Promise<T>) => (deps.locks ? deps.locks.instances(ids, fn) : fn())
   return hold(async () => {
+    const rds = await rdsOff(profile, deps, prepared, options)
     const deadline = Date.now() + options.waitTimeoutMs
     const delays = waitDelays()
     const outcomes = await fanOut(prepared.plan, options.concurrency, async (change): Promise<AccountResult> => {
@@ -96,10 +118,14 @@ export async function applyDown(
       lbPublicIp: null,
       upstream: {servers: [], changed: false},
       kept: prepared.kept,
-      rds: profile.data.rds ? {skipped: 'RDS public access was not turned off: `fleet rds-public` is not part of this build yet.'} : null,
+      rds,
       stillCosting: costs.items,
       costErrors: costs.errors,
       interrupted: options.cancel.signal.aborted,
     }
   })
+}
+
+function emptyRds(profile: Profile): RdsPublicResult {
+  return emptyRdsOf(profile, 'off', null)
 }

@@ -1,6 +1,7 @@
 import {errorLines} from '../output/errors.js'
 import type {StillCosting} from '../cost/left-running.js'
 import type {PlannedChange} from '../plan/plan.js'
+import type {RdsPublicResult} from '../rds/types.js'
 import type {AccountResult, UpResult} from './apply.js'
 import type {DownResult} from './down.js'
 import type {PreparedUp} from './prepare.js'
@@ -26,6 +27,7 @@ export function renderUpResult(r: UpResult): string {
     else lines.push(`✓ upstream ${r.sync.changed ? 'now' : 'already'} sends to ${r.sync.servers.join(', ')}`)
     for (const h of r.sync.health ?? []) if (!h.ok) lines.push(`  ✗ health ${h.server} ${h.status ?? 'no answer'}`)
   } else if (!r.interrupted) lines.push('✗ upstream not synced: the nginx host is not up')
+  lines.push(...rdsLines(r.rds))
   for (const w of r.warnings) lines.push(`  note: ${w}`)
   if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet up` again converges from here.')
   return lines.join('\n') + lbLine(r)
@@ -39,12 +41,21 @@ function lbLine(r: UpResult): string {
 
 /** `fleet down`'s outcome: per account, then what still costs money. */
 export function renderDownResult(r: DownResult): string {
-  const lines = [...accountLines(r.results, r.plan)]
-  if (r.rds) lines.push(`  note: ${r.rds.skipped}`)
+  const lines = [...rdsLines(r.rds), ...accountLines(r.results, r.plan)]
   if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet down` again finishes the job.')
   else lines.push('', ...costingLines(r.stillCosting, r.costErrors.length > 0))
   for (const e of r.costErrors) lines.push(`✗ ${e.account}: could not tell what it still costs: ${e.error.message}`)
   return lines.join('\n')
+}
+
+/** The RDS step in one line, then each app server that could not be switched. */
+function rdsLines(rds: RdsPublicResult | null): string[] {
+  if (!rds) return []
+  if (rds.error) return [`✗ RDS public access ${rds.action}: ${errorLines(rds.error).join('\n')}`]
+  const state = `RDS public access ${rds.publiclyAccessible ? 'on' : 'off'}`
+  const lines = [`✓ ${state}${rds.converged ? ' (already)' : ''}${rds.appsRestarted ? '; app servers restarted on the new DB_URL' : ''}`]
+  for (const s of rds.servers) if (!s.ok && s.error) lines.push(`  ✗ ${s.account}: ${errorLines(s.error).join('\n')}`)
+  return lines
 }
 
 function costingLines(items: StillCosting[], incomplete: boolean): string[] {
