@@ -9,6 +9,9 @@
 // 3. nginx under wrk: see bench/nginx.js.
 // 4. `fleet up` converging in the time of its slowest account: see bench/up.js.
 //
+// Each part prints its details as it goes; at the end ONE table holds every
+// figure with its target and MET / NOT MET (the README keeps the latest).
+//
 // FLEET_BENCH_ONLY=status,help,nginx,up runs only those parts.
 // The harness modules are TypeScript: Node 22.18+ runs them by stripping
 // their types, so the bench and the tests share one harness.
@@ -22,7 +25,8 @@ import pLimit from 'p-limit'
 import {deleteAllSecrets, startKeyring} from '../test/harness/keyring.ts'
 import {startLatencyProxy} from '../test/harness/latency-proxy.ts'
 import {fleetEnv, removeTempDirs, runFleet, seedAccount, startMoto, tempDir, writeProfile} from '../test/harness/moto.ts'
-import {benchNginx} from './nginx.js'
+import {benchNginx, openFileLimit} from './nginx.js'
+import {benchSummary} from './summary.js'
 import {benchUp} from './up.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -35,7 +39,14 @@ const MOTO_SERVERS = Number(process.env.FLEET_BENCH_MOTO_SERVERS ?? 3)
 const REPEAT = Number(process.env.FLEET_BENCH_REPEAT ?? 3)
 const ONLY = new Set((process.env.FLEET_BENCH_ONLY ?? 'status,help,nginx,up').split(','))
 
+/** Open files the nginx rig's 1,500 clients need (wrk, nginx and the backends inherit the limit). */
+const NOFILE = 16_384
+
+raiseOpenFileLimit()
+
 const cleanups = []
+const started = new Date()
+const summary = benchSummary()
 process.on('SIGINT', () => cleanup().finally(() => process.exit(130)))
 
 try {
@@ -45,13 +56,27 @@ try {
   console.error(`bench failed: ${error?.stack ?? error}`)
 } finally {
   await cleanup()
+  summary.print(started)
+}
+
+/**
+ * Node cannot raise its own file limit: when the soft limit is below
+ * NOFILE, the bench runs itself again under `ulimit -n` (up to the hard
+ * limit), once.
+ */
+function raiseOpenFileLimit() {
+  const soft = openFileLimit()
+  if (soft === null || soft >= NOFILE || process.env.FLEET_BENCH_NOFILE_RAISED) return
+  const raise = `hard=$(ulimit -Hn); if [ "$hard" = unlimited ] || [ "$hard" -ge ${NOFILE} ]; then ulimit -n ${NOFILE}; else ulimit -n "$hard"; fi; exec "$0" "$@"`
+  const run = spawnSync('sh', ['-c', raise, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {stdio: 'inherit', env: {...process.env, FLEET_BENCH_NOFILE_RAISED: '1'}})
+  process.exit(run.status ?? 1)
 }
 
 async function main() {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ')
-  console.log(`fleet bench · node ${process.version} · ${availableParallelism()} cores, load ${load} · ${new Date().toISOString()}\n`)
+  console.log(`fleet bench · node ${process.version} · ${availableParallelism()} cores, load ${load} · open files ${openFileLimit() ?? '?'} · ${started.toISOString()}\n`)
   cleanups.push(removeTempDirs)
-  if (ONLY.has('up')) await benchUp(cleanups)
+  if (ONLY.has('up')) summary.up(await benchUp(cleanups))
   if (!ONLY.has('status') && !ONLY.has('help') && !ONLY.has('nginx')) return
   const keyring = await startKeyring()
   cleanups.push(() => keyring.stop())
@@ -72,13 +97,21 @@ async function main() {
   // accounts), then by the proxy replaying moto's own answers, which is
   // what AWS looks like from here: 100 ms whatever the number of callers.
   if (ONLY.has('status')) {
-    printStatusTable(await benchStatus({proxy, keyring, accounts}), 'moto answers every call')
+    const moto = await benchStatus({proxy, keyring, accounts})
+    printStatusTable(moto, 'moto answers every call')
+    summary.status(moto, 'moto answers', TARGETS)
     proxy.setReplay(true)
-    printStatusTable(await benchStatus({proxy, keyring, accounts}), "the proxy replays moto's answers (fleet's own parallelism)")
+    const replayed = await benchStatus({proxy, keyring, accounts})
+    printStatusTable(replayed, "the proxy replays moto's answers (fleet's own parallelism)")
+    summary.status(replayed, 'answers replayed', TARGETS)
     proxy.setReplay(false)
   }
-  if (ONLY.has('help')) printHelpTiming(benchHelp(proxy))
-  if (ONLY.has('nginx')) await benchNginx()
+  if (ONLY.has('help')) {
+    const timing = benchHelp(proxy)
+    printHelpTiming(timing)
+    summary.help(timing, {runs: HELP_RUNS, target: TARGETS.help})
+  }
+  if (ONLY.has('nginx')) summary.nginx(await benchNginx())
 }
 
 /** Accounts bench-01..bench-50, each with one running t2.micro tagged `fleet: <name>`. */

@@ -100,7 +100,7 @@ export async function benchUp(cleanups) {
   const actions = [...new Set(proxy.requests().map((r) => r.action))].sort()
   const writes = actions.filter((a) => MUTATING.test(a ?? ''))
   print(rows, {exit: again.exitCode, rerunMs, actions, writes})
-  return {rows, rerun: {ms: rerunMs, writes}}
+  return {rows, rerun: {ms: rerunMs, writes, exitCode: again.exitCode}, target: TARGET}
 }
 
 function print(rows, rerun) {

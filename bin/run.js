@@ -14,6 +14,16 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
+// oclif tells developers (NODE_ENV=development or test) about a command that
+// never parses its arguments; @oclif/plugin-autocomplete's `create` is one.
+// That is for the plugin's authors, not for fleet's users: every other
+// warning still reaches stderr.
+const emitWarning = process.emitWarning.bind(process)
+process.emitWarning = (warning, ...rest) => {
+  const code = typeof rest[0] === 'object' ? rest[0]?.code : rest[1]
+  if (code !== 'UnparsedCommand') emitWarning(warning, ...rest)
+}
+
 const kind = isHelp(process.argv.slice(2)) ? 'help' : 'run'
 // Node's compile cache for the ES modules a command loads (dist/commands,
 // dist/chunks); help loads none. oclif itself has a fuller cache, see

@@ -5,6 +5,7 @@ import {confirmPlan} from '../src/cli/confirm-plan.js'
 import {openAws, openProfile} from '../src/cli/context.js'
 import {ExitCode, exitCodeOf} from '../src/errors.js'
 import {liveLines} from '../src/output/live-lines.js'
+import {dryRunDocument} from '../src/plan/dry-run.js'
 import {renderUpPlan} from '../src/plan/up-render.js'
 import {rdsErrors} from '../src/up/apply.js'
 import {applyDown, type DownResult, prepareDown} from '../src/up/down.js'
@@ -36,7 +37,7 @@ export default class Down extends MutatingCommand {
     const text = renderUpPlan(view, {heading: 'Plan: stop the fleet' + (prepared.kept.length > 0 ? ` (keeping ${prepared.kept.join(', ')})` : '') + ':', converged: 'Every fleet instance is already stopped.', upstream: false})
     if (human) this.log(text)
     else process.stderr.write(`${text}\n`)
-    if (flags['dry-run']) return {arch: prepared.arch, plan: prepared.plan, kept: prepared.kept, dryRun: true}
+    if (flags['dry-run']) return {...dryRunDocument({arch: prepared.arch, plan: prepared.plan, instances: prepared.instances, lbAccount: null, upstream: null}), kept: prepared.kept}
     if (!view.converged) await confirmPlan({question: 'Stop these instances?', yes: flags.yes, paid: false, allowPaid: false, command: 'fleet down'})
     const result = await this.mutate<DownResult>({profile: profile.name, title: 'Stopping the fleet', dryRun: false, spinner: false}, (run) => {
       const lines = liveLines([...(profile.data.rds ? ['rds'] : []), ...prepared.plan.map((c) => c.account)])

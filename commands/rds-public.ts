@@ -45,7 +45,7 @@ Only what differs is changed: a .env already right is neither edited nor restart
         action,
         archId: flags.arch,
         force: flags.force,
-        dryRun: flags['dry-run'],
+        dryRun: flags['dry-run'] === true,
         concurrency: flags.concurrency,
         waitTimeoutMs,
         acceptNewHostKey: flags['accept-new-host-key'],

@@ -5,6 +5,7 @@ import {confirmPlan} from '../src/cli/confirm-plan.js'
 import {openAws, openProfile} from '../src/cli/context.js'
 import {ExitCode, exitCodeOf} from '../src/errors.js'
 import {liveLines} from '../src/output/live-lines.js'
+import {dryRunDocument} from '../src/plan/dry-run.js'
 import {renderUpPlan} from '../src/plan/up-render.js'
 import {applyUp, rdsErrors, type UpResult} from '../src/up/apply.js'
 import {prepareUp} from '../src/up/prepare.js'
@@ -37,7 +38,10 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
     const human = !this.jsonEnabled()
     if (human) this.log([...planNotes(prepared), renderUpPlan(prepared.up)].join('\n'))
     else process.stderr.write(`${renderUpPlan(prepared.up)}\n`)
-    if (flags['dry-run']) return {arch: prepared.arch.id, plan: prepared.up.plan, upstream: prepared.up.upstream, cost: prepared.up.cost, warnings: prepared.up.warnings, converged: prepared.up.converged, dryRun: true}
+    if (flags['dry-run']) {
+      const document = dryRunDocument({arch: prepared.arch.id, plan: prepared.up.plan, instances: prepared.instances, lbAccount: prepared.arch.lb.account, upstream: prepared.up.upstream})
+      return {...document, upstreamPlan: prepared.up.upstream, cost: prepared.up.cost, warnings: prepared.up.warnings, converged: prepared.up.converged}
+    }
     if (!prepared.up.converged || prepared.errors.length > 0) {
       await confirmPlan({question: 'Apply this plan?', yes: flags.yes, paid: prepared.up.cost.needsAllowPaid, allowPaid: flags['allow-paid'], command: `fleet up --arch ${prepared.arch.id}`})
     }

@@ -7,7 +7,10 @@
 //   dist/oclif.cjs          @oclif/core and its dependencies in one CommonJS
 //                           file. bin/run.js loads it with a V8 code cache
 //                           (see bin/load-oclif.js): help is oclif's own,
-//                           rendered from oclif.manifest.json.
+//                           rendered from oclif.manifest.json. It also holds
+//                           a snapshot of each core plugin (package.json
+//                           `oclif.plugins`: @oclif/plugin-autocomplete), so
+//                           that start-up never looks for them on disk.
 //   dist/commands/<id>.js   one ES module per command; oclif imports only
 //                           the one that runs (its path is in the manifest).
 //   dist/chunks/*.js        code shared between commands, and every
@@ -19,7 +22,7 @@
 // FLEET_BUILD_META=<file> writes esbuild's metafile of the commands build
 // (what went into which chunk).
 import {createHash} from 'node:crypto'
-import {mkdir, readdir, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join, relative, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -69,6 +72,7 @@ async function commandEntries() {
  */
 async function oclifBundle() {
   const names = Object.keys(createRequire(join(root, 'package.json'))('@oclif/core')).sort()
+  const corePlugins = await corePluginSnapshots()
   const entry = `export {${names.join(', ')}} from '@oclif/core'\n`
   const result = await build({
     ...common,
@@ -83,11 +87,34 @@ async function oclifBundle() {
         `// ${HASH_LABEL}${'0'.repeat(64)}`,
         // bin/load-oclif.js passes __fleetHostImport; see scripts/oclif-patches.js.
         "var __fleetImport = typeof __fleetHostImport === 'function' ? __fleetHostImport : (specifier) => import(specifier);",
+        // Patch 7 of scripts/oclif-patches.js.
+        `var __fleetCorePlugins = ${JSON.stringify(corePlugins)};`,
       ].join('\n'),
     },
     plugins: [oclifPatches()],
   })
   await writeOutputs(result.outputFiles)
+}
+
+/**
+ * The core plugins of package.json (`oclif.plugins`) as oclif would load
+ * them: where each is installed (relative to the CLI's root, as path
+ * segments), its package.json and its oclif.manifest.json. Patch 7 of scripts/oclif-patches.js serves them from
+ * the bundle, so start-up does not look for them. A plugin without a
+ * manifest of its own version is left to oclif (which then warns).
+ */
+async function corePluginSnapshots() {
+  const pjson = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
+  const snapshots = {}
+  for (const name of pjson.oclif?.plugins ?? []) {
+    if (!pjson.dependencies?.[name]) throw new Error(`package.json: oclif.plugins names ${name}, which is not a dependency`)
+    const dir = join(root, 'node_modules', ...name.split('/'))
+    const plugin = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'))
+    const manifest = JSON.parse(await readFile(join(dir, 'oclif.manifest.json'), 'utf8').catch(() => 'null'))
+    if (manifest?.version !== plugin.version) continue
+    snapshots[name] = {root: relative(root, dir).split(sep), pjson: plugin, manifest}
+  }
+  return snapshots
 }
 
 /** Commands and everything they import except @oclif/core, as split ES modules. */
@@ -97,7 +124,7 @@ async function commandsBundle() {
     entryPoints: [
       ...(await commandEntries()),
       // scripts/gen-schema.js imports it.
-      {in: join(root, 'src/profile/json-schema.ts'), out: 'src/profile/json-schema'},
+      {in: join(root, 'src/docs/generated.ts'), out: 'src/docs/generated'},
       // bench/nginx.js builds its configs with fleet's own nginx core.
       {in: join(root, 'src/nginx/index.ts'), out: 'src/nginx/index'},
     ],

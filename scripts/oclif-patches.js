@@ -30,6 +30,14 @@
 //    with is-wsl's answer (which wsl-utils re-exports as is) and a
 //    `powerShellPath` that imports wsl-utils when called.
 // 6. No engines check in the index: see REPLACEMENTS.
+// 7. Core plugins (package.json `oclif.plugins`: @oclif/plugin-autocomplete)
+//    load from a snapshot taken at build time (their package.json and
+//    oclif.manifest.json, see scripts/build.js `corePluginSnapshots`)
+//    instead of `require.resolve`, a walk up the folders and two file reads
+//    on every run: `fleet --help` lists their commands at no cost, and their
+//    code is imported only when one of their commands runs. A snapshot is
+//    used only where the plugin still is where the build found it (one stat);
+//    otherwise oclif finds it as usual.
 //
 // A patch whose pattern is gone (a new @oclif/core) fails the build, so that
 // it is looked at rather than silently dropped: the exact replacements must
@@ -102,8 +110,48 @@ const REPLACEMENTS = {
       "return typeof t === 'string' && !t.includes('<%') && !t.includes('%>') ? t : ejs_1.default.render(t, context);",
     ],
   ],
-  'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => __fleetCompareIds(a.id, b.id));']],
+  'config/plugin.js': [
+    ['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => __fleetCompareIds(a.id, b.id));'],
+    // Patch 7: root, package.json and manifest of a core plugin from its snapshot.
+    [
+      ': await (0, find_root_1.findRoot)(this.options.name, this.options.root);',
+      ': (__fleetCorePlugin(this)?.root ?? (await (0, find_root_1.findRoot)(this.options.name, this.options.root)));',
+    ],
+    [
+      'this.pjson = this.options.pjson ?? (await (0, read_pjson_1.readPjson)(root));',
+      'this.pjson = this.options.pjson ?? __fleetCorePlugin(this)?.pjson ?? (await (0, read_pjson_1.readPjson)(root));',
+    ],
+    ['this.manifest = await this._manifest();', 'this.manifest = __fleetCoreManifest(this) ?? (await this._manifest());'],
+  ],
 }
+
+/**
+ * Patch 7's runtime: the snapshot of a core plugin (__fleetCorePlugins,
+ * defined by the bundle's banner, see scripts/build.js), where the plugin is
+ * still installed where the build found it, relative to the CLI's root.
+ */
+const CORE_PLUGINS = `
+const __fleetCoreSeen = new WeakMap()
+function __fleetCorePlugin(plugin) {
+  if (__fleetCoreSeen.has(plugin)) return __fleetCoreSeen.get(plugin)
+  let found
+  const options = plugin.options ?? {}
+  const snapshot = typeof __fleetCorePlugins === 'object' && options.type === 'core' && !options.isRoot && !options.ignoreManifest && options.name && options.root ? __fleetCorePlugins[options.name] : undefined
+  if (snapshot) {
+    const path = require('node:path')
+    const root = path.join(options.root, ...snapshot.root)
+    if (require('node:fs').existsSync(path.join(root, 'package.json'))) found = {root, pjson: structuredClone(snapshot.pjson), manifest: structuredClone(snapshot.manifest)}
+  }
+  __fleetCoreSeen.set(plugin, found)
+  return found
+}
+function __fleetCoreManifest(plugin) {
+  const found = __fleetCorePlugin(plugin)
+  if (!found || found.root !== plugin.root) return undefined
+  plugin.hasManifest = true
+  return found.manifest
+}
+`
 
 const COMPARE_IDS = `
 const __fleetIdOrder = '-:0123456789abcdefghijklmnopqrstuvwxyz'
@@ -146,7 +194,7 @@ export function replaceExact(file, source) {
     }
     out = out.slice(0, at) + to + out.slice(at + from.length)
   }
-  if (file === 'config/plugin.js') out += COMPARE_IDS
+  if (file === 'config/plugin.js') out += COMPARE_IDS + CORE_PLUGINS
   return out
 }
 

@@ -31,6 +31,15 @@ describe('oclif patches', () => {
     expect(() => assertSites({lazyRequires: EXPECTED_SITES.lazyRequires})).toThrow(/computedImports/)
   })
 
+  it('serve core plugins from the build\'s snapshot (patch 7) in the pinned config/plugin.js', () => {
+    const source = readFileSync(new URL('../node_modules/@oclif/core/lib/config/plugin.js', import.meta.url), 'utf8')
+    const patched = replaceExact('config/plugin.js', source) as string
+    expect(patched).toContain('__fleetCorePlugin(this)?.root ?? (await (0, find_root_1.findRoot)(this.options.name, this.options.root))')
+    expect(patched).toContain('this.pjson = this.options.pjson ?? __fleetCorePlugin(this)?.pjson ??')
+    expect(patched).toContain('this.manifest = __fleetCoreManifest(this) ?? (await this._manifest());')
+    expect(patched).toContain('function __fleetCorePlugin(plugin)')
+  })
+
   it('refuse an exact replacement whose pattern is gone', () => {
     expect(() => replaceExact('index.js', 'nothing to see')).toThrow(/no longer contains/)
   })

@@ -30,7 +30,8 @@ export function liveLines(accounts: readonly string[], stream: NodeJS.WriteStrea
   const rows = new Map<string, Row>(accounts.map((a) => [a, {phase: 'waiting', detail: '', since: started}]))
   const line = (account: string, row: Row, now: number) =>
     `${account.padEnd(width)}  ${row.phase.padEnd(14)} ${row.ended === undefined ? clock(now - row.since) : clock(row.ended - started)}${row.detail ? `  ${row.detail}` : ''}`
-  const live = Boolean(stream.isTTY) && !process.env.CI
+  // A dumb terminal cannot move the cursor: plain lines, as in a pipe.
+  const live = Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
   if (!live) {
     return {
       set(account, phase, detail = '') {

@@ -43,7 +43,7 @@ const InstanceSelector = z
       .refine((t) => Object.keys(t).length > 0, 'At least one tag is needed.')
       .optional()
       .describe('tags the instance carries, e.g. { fleet: lb }'),
-    id: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an instance id such as i-0123456789abcdef0').optional(),
+    id: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an instance id such as i-0123456789abcdef0').optional().describe('the instance id, e.g. i-0123456789abcdef0'),
   })
   .refine((s) => (s.tag === undefined) !== (s.id === undefined), 'Give exactly one of `tag` or `id`.')
   .meta({oneOf: [{required: ['tag']}, {required: ['id']}]})
@@ -51,7 +51,7 @@ const InstanceSelector = z
 
 const Ssh = z
   .strictObject({
-    user: z.string().min(1).default('ec2-user'),
+    user: z.string().min(1).default('ec2-user').describe('the SSH user'),
     key: z.string().min(1).optional().describe('private key file on this machine; without it ssh-agent is used'),
     host: z.string().min(1).optional().describe('address to connect to (default: the instance\'s public IP)'),
     port: port.optional().describe('default 22'),
@@ -61,9 +61,10 @@ const Ssh = z
 const Account = z.strictObject({
   accountId: z
     .string({error: 'a 12-digit AWS account id in quotes, e.g. "111111111111" (unquoted, YAML reads it as a number)'})
-    .regex(/^\d{12}$/, 'a 12-digit AWS account id in quotes, e.g. "111111111111"'),
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id in quotes, e.g. "111111111111"')
+    .describe('the 12-digit account id, in quotes; the role\'s identity is checked against it'),
   roleArn: roleArn.describe('the role fleet assumes in this account'),
-  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an external id (2-1224 characters)').optional(),
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an external id (2-1224 characters)').optional().describe('the role\'s sts:ExternalId condition'),
   region: region.optional().describe('default: the profile\'s region'),
   instance: InstanceSelector,
   securityGroup: z
@@ -80,9 +81,9 @@ const Account = z.strictObject({
 
 const Hub = z
   .strictObject({
-    source: z.enum(['keychain', 'aws-profile', 'env']).default('keychain'),
+    source: z.enum(['keychain', 'aws-profile', 'env']).default('keychain').describe('keychain: `fleet login` stores the key; aws-profile: ~/.aws/config; env: the AWS_* variables'),
     awsProfile: z.string().min(1).optional().describe('with source: aws-profile, a profile of ~/.aws/config (SSO works)'),
-    mfaSerial: mfaSerial.optional(),
+    mfaSerial: mfaSerial.optional().describe('MFA device: one code per session, every role assumed with it'),
   })
   .describe('the identity that assumes the roles')
 
@@ -96,18 +97,18 @@ const Nginx = z
       .default('/etc/nginx/conf.d/fleet-upstream.conf')
       .describe('the file fleet owns for the upstream, as the host sees it'),
     upstreamInclude: z.string().min(1).optional().describe('the same file as nginx sees it (default: upstreamFile)'),
-    upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'an nginx upstream name such as honorsParkingBackend'),
-    test: z.string().min(1).default('sudo nginx -t'),
-    reload: z.string().min(1).default('sudo nginx -s reload'),
-    dump: z.string().min(1).default('sudo nginx -T'),
-    logs: z.string().min(1).default('sudo tail -n 200 {follow} /var/log/nginx/*.log'),
+    upstream: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'an nginx upstream name such as honorsParkingBackend').describe('the upstream block\'s name'),
+    test: z.string().min(1).default('sudo nginx -t').describe('checks the config on the LB host'),
+    reload: z.string().min(1).default('sudo nginx -s reload').describe('reloads nginx'),
+    dump: z.string().min(1).default('sudo nginx -T').describe('prints the config nginx runs with'),
+    logs: z.string().min(1).default('sudo tail -n 200 {follow} /var/log/nginx/*.log').describe('prints nginx\'s logs (`fleet logs --lb`); {since} and {follow} are filled in'),
     address: z.enum(['public', 'private']).default('public').describe('which IP of an app server goes upstream'),
   })
   .describe('the load balancer')
 
 const Apps = z
   .strictObject({
-    port: port.default(8080),
+    port: port.default(8080).describe('the app port nginx proxies to'),
     logs: z.string().min(1).optional().describe('command printing the app logs; {since} and {follow} are filled in'),
     restart: z.string().min(1).optional().describe('command restarting the app (after a DB_URL change)'),
     health: z.string().regex(/^\//, 'a path starting with /').optional().describe('checked through nginx after a sync'),
@@ -116,10 +117,10 @@ const Apps = z
 
 const Rds = z
   .strictObject({
-    account: accountName,
-    instance: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'a DB instance identifier such as parking-db'),
+    account: accountName.describe('the account that holds the database'),
+    instance: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,62}$/, 'a DB instance identifier such as parking-db').describe('the DBInstanceIdentifier'),
     envFile: z.string().min(1).describe('the app\'s .env file, as the app host sees it'),
-    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('DB_URL'),
+    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('DB_URL').describe('the variable fleet switches'),
     public: z.string().min(1).describe('the value while public access is on; {endpoint} and {port} are filled in'),
     private: z.string().min(1).describe('the value while it is off; {NAME.privateIp} / {NAME.publicIp} of any account'),
   })
@@ -131,8 +132,9 @@ const ArchNginx = z
   .strictObject({
     workerProcesses: z
       .union([z.literal('auto'), z.number().int().min(1).max(1024)], {error: '"auto" or a number of worker processes'})
-      .optional(),
-    workerConnections: z.number().int().min(16).max(1_048_576).optional(),
+      .optional()
+      .describe('worker_processes'),
+    workerConnections: z.number().int().min(16).max(1_048_576).optional().describe('worker_connections (and worker_rlimit_nofile to match)'),
     keepalive: z.number().int().min(1).max(100_000).optional().describe('idle upstream connections kept per worker'),
     keepaliveTimeout: duration.optional().describe('default 15s, below the app server\'s idle timeout'),
   })
@@ -141,23 +143,23 @@ const ArchNginx = z
 const ArchApp = z.union(
   [
     accountName,
-    z.strictObject({account: accountName, ports: z.array(port).min(1).optional().describe('default: apps.port')}),
+    z.strictObject({account: accountName.describe('an app server'), ports: z.array(port).min(1).optional().describe('default: apps.port')}),
   ],
   {error: 'an account name, or { account: NAME, ports: [8080, 8081] }'},
 )
 
 const Architecture = z.strictObject({
-  description: z.string().optional(),
-  lb: z.strictObject({instanceType}).optional().describe('`lb` always means the nginx.on account'),
+  description: z.string().optional().describe('shown by `fleet arch list`'),
+  lb: z.strictObject({instanceType: instanceType.describe('the LB\'s type under this architecture')}).optional().describe('`lb` always means the nginx.on account'),
   apps: z.array(ArchApp).min(1, 'at least one app server').describe('the app servers in the upstream'),
   nginx: ArchNginx.optional(),
   rdsPublic: z.boolean().optional().describe('true: on, false: off, absent: left as it is'),
 })
 
 const Cost = z.strictObject({
-  cacheHours: z.number().min(0).default(6),
+  cacheHours: z.number().min(0).default(6).describe('how long Cost Explorer answers are reused ($0.01 a request)'),
   alertUsd: z.number().min(0).optional().describe('month-to-date, per account: a warning'),
-})
+}).describe('`fleet cost`')
 
 export const ProfileSchema = z
   .strictObject({
@@ -173,7 +175,8 @@ export const ProfileSchema = z
     rds: Rds.optional(),
     architectures: z
       .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an architecture id such as 4-1'), Architecture)
-      .optional(),
+      .optional()
+      .describe('key = the architecture id (`fleet up --arch ID`)'),
     cost: Cost.optional(),
   })
   .meta({title: 'fleet profile', description: 'A fleet profile: accounts, load balancer, apps, database and architectures.'})

@@ -10,6 +10,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
 
+import {assertJsonOutput, wantsJson} from './json-output.ts'
 import type {Endpoint} from './moto.ts'
 import {HUB_CREDENTIALS} from './seed.ts'
 import {tempDir} from './temp-dirs.ts'
@@ -69,6 +70,11 @@ export interface RunFleetOptions {
   cwd?: string
   /** Kill the CLI after this long (default 60 s) and reject with its output. */
   timeoutMs?: number
+  /**
+   * With `--json`, the run rejects when stdout does not match the command's
+   * committed JSON Schema (json-output.ts); false skips that check.
+   */
+  checkJson?: boolean
 }
 
 export interface FleetRun {
@@ -90,7 +96,11 @@ export interface RunningFleet {
   done: Promise<FleetRun>
 }
 
-/** The one way tests run the built CLI (`node bin/run.js ...args`): started, watched, signalled, awaited. */
+/**
+ * The one way tests run the built CLI (`node bin/run.js ...args`): started,
+ * watched, signalled, awaited. A `--json` run's stdout is checked against
+ * the command's JSON Schema (json-output.ts) unless `checkJson: false`.
+ */
 export function startFleet(args: string[], options: RunFleetOptions): RunningFleet {
   if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
     throw new Error('dist/commands is missing: run `npm run build` before these tests (npm test does)')
@@ -112,6 +122,15 @@ export function startFleet(args: string[], options: RunFleetOptions): RunningFle
     })
     child.once('close', (exitCode, signal) => {
       clearTimeout(timer)
+      // A run killed by a signal (SIGKILL) never finished its output.
+      if (signal === null && options.checkJson !== false && wantsJson(args)) {
+        try {
+          assertJsonOutput(args, stdout)
+        } catch (error) {
+          reject(error)
+          return
+        }
+      }
       resolve({stdout, stderr, exitCode, signal})
     })
   })
