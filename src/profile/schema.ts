@@ -102,6 +102,7 @@ const Nginx = z
     dump: z.string().min(1).default('sudo nginx -T'),
     logs: z.string().min(1).default('sudo tail -n 200 {follow} /var/log/nginx/*.log'),
     address: z.enum(['public', 'private']).default('public').describe('which IP of an app server goes upstream'),
+    start: z.string().min(1).optional().describe('run on the LB after `fleet up` started it (e.g. docker start nginx, for a container without a restart policy)'),
   })
   .describe('the load balancer')
 
@@ -111,6 +112,7 @@ const Apps = z
     logs: z.string().min(1).optional().describe('command printing the app logs; {since} and {follow} are filled in'),
     restart: z.string().min(1).optional().describe('command restarting the app (after a DB_URL change)'),
     health: z.string().regex(/^\//, 'a path starting with /').optional().describe('checked through nginx after a sync'),
+    start: z.string().min(1).optional().describe('run on each app server `fleet up` started (e.g. docker compose -f ... up -d)'),
   })
   .describe('the app servers')
 
@@ -154,6 +156,17 @@ const Architecture = z.strictObject({
   rdsPublic: z.boolean().optional().describe('true: on, false: off, absent: left as it is'),
 })
 
+const AutoStop = z
+  .strictObject({
+    schedule: z
+      .string()
+      .regex(/\{minutes\}/, 'a command holding {minutes}, such as sudo shutdown -h +{minutes}')
+      .default('sudo shutdown -h +{minutes}')
+      .describe('run on each instance by `up --ttl`; {minutes} is filled in'),
+    cancel: z.string().min(1).default('sudo shutdown -c').describe('run to cancel a scheduled stop (a re-run of `up --ttl`, `down --keep`)'),
+  })
+  .describe('how `up --ttl` schedules and cancels an instance\'s own stop')
+
 const Cost = z.strictObject({
   cacheHours: z.number().min(0).default(6),
   alertUsd: z.number().min(0).optional().describe('month-to-date, per account: a warning'),
@@ -175,6 +188,12 @@ export const ProfileSchema = z
       .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an architecture id such as 4-1'), Architecture)
       .optional(),
     cost: Cost.optional(),
+    autoStop: AutoStop.optional(),
+    onLbIpChange: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a command run here after `up` when the LB\'s public IP changed; {ip} and {dns} are filled in (e.g. ./update-dns.sh {ip} {dns})'),
   })
   .meta({title: 'fleet profile', description: 'A fleet profile: accounts, load balancer, apps, database and architectures.'})
 
