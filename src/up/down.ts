@@ -102,7 +102,8 @@ export async function applyDown(
   const ids = [...prepared.instances.values()].flatMap((r) => (r.instance ? [r.instance.id] : []))
   const hold = <T>(fn: () => Promise<T>) => (deps.locks ? deps.locks.instances(ids, fn) : fn())
   return hold(async () => {
-    const rds = await rdsOff(profile, deps, prepared, options)
+    // The instances' locks are held here: the switch is handed no locks to take again.
+    const rds = await rdsOff(profile, {provider: deps.provider, state: deps.state}, prepared, options)
     const deadline = Date.now() + options.waitTimeoutMs
     const delays = waitDelays()
     const outcomes = await fanOut(prepared.plan, options.concurrency, async (change): Promise<AccountResult> => {
