@@ -91,12 +91,13 @@ export async function startStoryRig(options: StoryRigOptions = {}): Promise<Stor
     stops.push(() => nginx.stop())
 
     const ids = Object.fromEntries(STORY_ACCOUNTS.map((a) => [a, uniqueAccountId()])) as StoryRig['ids']
+    // Seeded in moto directly: the proxy would report the seeding's own stops as still `stopping`.
     const seeded = await Promise.all(
-      STORY_ACCOUNTS.map((a, i) => seedAccount(proxy, {accountId: ids[a], instances: [{tags: {fleet: a}, privateIp: i === 0 ? lbIp : appIps[i - 1], state: 'stopped'}]})),
+      STORY_ACCOUNTS.map((a, i) => seedAccount(moto, {accountId: ids[a], instances: [{tags: {fleet: a}, privateIp: i === 0 ? lbIp : appIps[i - 1], state: 'stopped'}]})),
     )
     const instanceIds = Object.fromEntries(STORY_ACCOUNTS.map((a, i) => [a, seeded[i]!.instanceIds[0]!])) as StoryRig['instanceIds']
-    await seedDb(proxy, {accountId: ids.lb, identifier: 'parking-db', withInternetGateway: true, securityGroup: true})
-    for (const a of STORY_ACCOUNTS) await queueCostResults(proxy, ids[a], [sampleCostAnswer(a)])
+    await seedDb(moto, {accountId: ids.lb, identifier: 'parking-db', withInternetGateway: true, securityGroup: true})
+    for (const a of STORY_ACCOUNTS) await queueCostResults(moto, ids[a], [sampleCostAnswer(a)])
 
     const dir = tempDir('fleet-story-')
     const recorder = join(dir, 'record.sh')
