@@ -167,6 +167,27 @@ const AutoStop = z
   })
   .describe('how `up --ttl` schedules and cancels an instance\'s own stop')
 
+// A duration as the flags take it (src/util/duration.ts): 90s, 1m30s, 500ms; a bare number is seconds.
+const flagDuration = z
+  .union([z.string().regex(/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h|d))+)\s*$/, 'a duration such as 1s, 500ms or 1m30s'), z.number().min(0)], {error: 'a duration such as 1s, 500ms or 1m30s'})
+  .transform((v) => String(v))
+
+const Loadtest = z
+  .strictObject({
+    url: z
+      .url({protocol: /^https?$/, error: 'an http:// or https:// URL such as https://parking.example.com/'})
+      .optional()
+      .describe('the target (default: http://<LB public IP>/, read after every start)'),
+    users: z
+      .array(z.number({error: 'a number of users'}).int('a whole number of users').min(1, 'at least 1 user').max(100_000, 'at most 100000 users'))
+      .min(1, 'at least one user level')
+      .optional()
+      .describe('the user levels, each a warm-up and a measured step (default [100, 500, 1000])'),
+    think: flagDuration.optional().describe('each virtual user waits this long between requests; 0: as fast as it can (default 1s)'),
+    duration: flagDuration.optional().describe('the measured part of each step (default 60s)'),
+  })
+  .describe('defaults for `fleet loadtest`')
+
 const Cost = z.strictObject({
   cacheHours: z.number().min(0).default(6),
   alertUsd: z.number().min(0).optional().describe('month-to-date, per account: a warning'),
@@ -187,6 +208,7 @@ export const ProfileSchema = z
     architectures: z
       .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an architecture id such as 4-1'), Architecture)
       .optional(),
+    loadtest: Loadtest.optional(),
     cost: Cost.optional(),
     autoStop: AutoStop.optional(),
     onLbIpChange: z
@@ -210,6 +232,7 @@ export type RdsConfig = z.output<typeof Rds>
 export type ArchitectureConfig = z.output<typeof Architecture>
 export type ArchNginxConfig = z.output<typeof ArchNginx>
 export type ArchAppConfig = z.output<typeof ArchApp>
+export type LoadtestConfig = z.output<typeof Loadtest>
 
 /** The parsed selector as its exact-one type (the refine guarantees it). */
 export function asSelector(selector: InstanceSelectorOutput): InstanceSelectorConfig {

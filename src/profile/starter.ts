@@ -86,6 +86,13 @@ architectures:
   #   nginx: { workerProcesses: auto, workerConnections: 2048, keepalive: 64, keepaliveTimeout: 15s }
   #   rdsPublic: true
 
+# Defaults of \`fleet loadtest\` (its flags override them).
+# loadtest:
+#   url: https://my-service.example.com/   # default: http://<LB public IP>/
+#   users: [100, 500, 1000]                # virtual users per step
+#   think: 1s                              # wait between a user's requests (0: none)
+#   duration: 60s                          # the measured part of each step
+
 # cost:
 #   cacheHours: 6
 #   alertUsd: 1.00
