@@ -49,7 +49,7 @@ export default class Down extends MutatingCommand {
       }).finally(() => lines.done())
     })
     if (human) this.log(renderDownResult(result))
-    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), ...result.costErrors.map((e) => e.error), ...rdsErrors(result.rds)]))
+    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), ...result.costErrors.map((e) => e.error), ...rdsErrors(result.rds), ...(result.autoStop ?? []).map((a) => a.error)]))
     return result
   }
 }

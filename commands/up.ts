@@ -7,7 +7,8 @@ import {ExitCode, exitCodeOf} from '../src/errors.js'
 import {liveLines} from '../src/output/live-lines.js'
 import {dryRunDocument} from '../src/plan/dry-run.js'
 import {renderUpPlan} from '../src/plan/up-render.js'
-import {applyUp, rdsErrors, type UpResult} from '../src/up/apply.js'
+import {applyUp, type UpResult, upErrors} from '../src/up/apply.js'
+import {MAX_TTL_MS} from '../src/up/auto-stop.js'
 import {prepareUp} from '../src/up/prepare.js'
 import {planNotes, renderUpResult} from '../src/up/render.js'
 import {parseDuration} from '../src/util/duration.js'
@@ -21,20 +22,23 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
     {description: 'Bring up architecture 6 (the LB resized to t2.medium, three app servers).', command: '<%= config.bin %> <%= command.id %> --arch 6'},
     {description: 'Only show the plan.', command: '<%= config.bin %> <%= command.id %> --arch 3 --dry-run'},
     {description: 'From a script: no prompt, paid types accepted, JSON out.', command: '<%= config.bin %> <%= command.id %> --arch 6 --yes --allow-paid --json'},
+    {description: 'A test session that stops itself after three hours, should you forget `fleet down`.', command: '<%= config.bin %> <%= command.id %> --arch 6 --ttl 3h'},
   ]
   static override flags = {
     arch: Flags.string({summary: 'Architecture to converge to (default: the one last applied).'}),
     'allow-paid': Flags.boolean({summary: 'Accept instance types outside freeTypes without a prompt (with --yes or no TTY).'}),
     'wait-timeout': Flags.string({summary: 'How long an account may take to reach its state before it is reported stuck.', default: '10m'}),
+    ttl: Flags.string({summary: 'Every instance of the architecture stops itself after this long (e.g. 3h, 90m; at most 7d). RDS is not covered.'}),
     'accept-new-host-key': Flags.boolean({summary: 'Accept a changed SSH host key for the nginx host (it was rebuilt on purpose).'}),
   }
 
   async run(): Promise<UpResult | Record<string, unknown>> {
     const {flags} = await this.parse(Up)
     const waitTimeoutMs = parseDuration(flags['wait-timeout'], '--wait-timeout', {maxMs: 6 * 3_600_000, why: 'six hours'})
+    const ttlMs = flags.ttl === undefined ? undefined : parseDuration(flags.ttl, '--ttl', {maxMs: MAX_TTL_MS, why: 'beyond a week it no longer protects a forgotten fleet'})
     const {profile, state} = await openProfile(flags.profile)
     const provider = await openAws(profile)
-    const prepared = await prepareUp(profile, {provider, state}, {archFlag: flags.arch, concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key']})
+    const prepared = await prepareUp(profile, {provider, state}, {archFlag: flags.arch, concurrency: flags.concurrency, acceptNewHostKey: flags['accept-new-host-key'], ttlMs})
     const human = !this.jsonEnabled()
     if (human) this.log([...planNotes(prepared), renderUpPlan(prepared.up)].join('\n'))
     else process.stderr.write(`${renderUpPlan(prepared.up)}\n`)
@@ -42,7 +46,7 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
       const document = dryRunDocument({arch: prepared.arch.id, plan: prepared.up.plan, instances: prepared.instances, lbAccount: prepared.arch.lb.account, upstream: prepared.up.upstream})
       return {...document, upstreamPlan: prepared.up.upstream, cost: prepared.up.cost, warnings: prepared.up.warnings, converged: prepared.up.converged}
     }
-    if (!prepared.up.converged || prepared.errors.length > 0) {
+    if (!prepared.up.converged || prepared.errors.length > 0 || ttlMs) {
       await confirmPlan({question: 'Apply this plan?', yes: flags.yes, paid: prepared.up.cost.needsAllowPaid, allowPaid: flags['allow-paid'], command: `fleet up --arch ${prepared.arch.id}`})
     }
     const result = await this.mutate<UpResult>({profile: profile.name, title: `Converging to architecture ${prepared.arch.id}`, dryRun: false, spinner: false}, (run) => {
@@ -50,6 +54,7 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
       return applyUp(profile, {provider, state, locks: run.locks}, prepared, {
         concurrency: flags.concurrency,
         waitTimeoutMs,
+        ttlMs,
         acceptNewHostKey: flags['accept-new-host-key'],
         cancel: run.cancel,
         onPhase: (account, phase, detail) => lines.set(account, phase, detail),
@@ -57,7 +62,7 @@ Types outside freeTypes cost money: confirming the plan accepts it; without a pr
       }).finally(() => lines.done())
     })
     if (human) this.log(renderUpResult(result))
-    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf([...result.results.map((r) => r.error), result.sync?.error, result.drain.error, ...rdsErrors(result.rds)]))
+    this.setExitCode(result.interrupted ? ExitCode.interrupted : exitCodeOf(upErrors(result)))
     return result
   }
 }

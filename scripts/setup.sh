@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what fleet's tests, bench and demo need on a Debian machine, then
+# Installs what fleet's demo, bench and tests need on a Debian machine, then
 # `npm ci`. Source it (`. scripts/setup.sh`) so that Node 22 stays on PATH.
-# Idempotent: a second run installs nothing.
+# FLEET_SETUP_TESTS=1 (.ci/run sets it) adds what only the tests use:
+# Chromium (the loadtest report page) and Artillery. Idempotent: a second
+# run installs nothing.
 
 fleet_setup() {
-  local packages=(openssh-server nginx-light libsecret-1-dev gnome-keyring dbus wrk iproute2 openssl chromium)
+  local packages=(openssh-server nginx-light libsecret-1-dev gnome-keyring dbus wrk iproute2 openssl)
+  [[ "${FLEET_SETUP_TESTS:-}" == 1 ]] && packages+=(chromium)
   local missing=() p
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -38,7 +41,7 @@ fleet_setup() {
   # tests (not a dependency of fleet: users bring their own). No browsers: its
   # Playwright engine is not used.
   local artillery="${FLEET_ARTILLERY_DIR:-$HOME/.cache/fleet-artillery}"
-  if [[ ! -x "$artillery/bin/artillery" ]]; then
+  if [[ "${FLEET_SETUP_TESTS:-}" == 1 && ! -x "$artillery/bin/artillery" ]]; then
     echo "setup: installing Artillery into $artillery"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install -g --prefix "$artillery" --no-audit --no-fund 'artillery@^2' >/dev/null
   fi

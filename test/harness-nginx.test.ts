@@ -5,7 +5,7 @@
  * only when the config asks for it.
  */
 import {execSync} from 'node:child_process'
-import {request} from 'node:http'
+import {Agent, request} from 'node:http'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backends, spawnBackends, startBackends} from './harness/backends.ts'
@@ -171,6 +171,35 @@ describe('backends in their own processes (the bench)', () => {
         expect(await server.stats()).toEqual({requests: 2, connections: 1})
       }
     } finally {
+      await spawned.stop()
+    }
+  })
+})
+
+describe('backend latency (settable)', () => {
+  it('answers after latencyMs, and the first request of a connection waits newConnectionMs more, in-process and spawned', async () => {
+    const inProcess = await startBackends(['127.0.0.35'], 0, {latencyMs: 40, newConnectionMs: 120})
+    const spawned = await spawnBackends(['127.0.0.36'], 0, {latencyMs: 40, newConnectionMs: 120})
+    try {
+      for (const server of [inProcess.servers[0]!, spawned.servers[0]!]) {
+        // Given one kept-alive connection, When two requests go over it
+        const agent = new Agent({keepAlive: true, maxSockets: 1})
+        const timed = async () => {
+          const started = performance.now()
+          await new Promise<void>((resolve, reject) => request(`http://${server.server}/`, {agent}, (res) => res.resume().on('end', resolve)).on('error', reject).end())
+          return performance.now() - started
+        }
+        const first = await timed()
+        const second = await timed()
+        agent.destroy()
+        // Then the first pays for the new connection, the second only the latency
+        expect(first, server.server).toBeGreaterThanOrEqual(155)
+        expect(second, server.server).toBeGreaterThanOrEqual(38)
+        expect(second, server.server).toBeLessThan(120)
+      }
+      expect(inProcess.servers[0]!.connections()).toBe(1)
+    } finally {
+      await inProcess.stop()
       await spawned.stop()
     }
   })

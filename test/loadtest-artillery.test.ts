@@ -5,29 +5,14 @@
  * missing, the real runs are skipped under a name that says so, and the
  * parser is still tested on real reports (src/loadtest/artillery-report.test.ts).
  */
-import {accessSync, constants} from 'node:fs'
 import {type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, beforeEach, describe, expect, test} from 'vitest'
 
-import {findArtillery, runArtilleryStep} from '../src/loadtest/engine-artillery.js'
-
-/** FLEET_ARTILLERY, PATH, or where scripts/setup.sh puts it (FLEET_ARTILLERY_DIR); never npx (no registry in tests). */
-function installedArtillery(): string | undefined {
-  const found = findArtillery()
-  if (found.length === 1) return found[0]
-  const cached = join(process.env.FLEET_ARTILLERY_DIR ?? join(homedir(), '.cache', 'fleet-artillery'), 'bin', 'artillery')
-  try {
-    accessSync(cached, constants.X_OK)
-    return cached
-  } catch {
-    return undefined
-  }
-}
+import {runArtilleryStep} from '../src/loadtest/engine-artillery.js'
+import {installedArtillery} from './harness/artillery.ts'
 
 const artillery = installedArtillery()
 const real = artillery ? `with the real Artillery (${artillery})` : 'SKIPPED: Artillery is not installed here (scripts/setup.sh installs it)'

@@ -10,16 +10,12 @@
  * the real sshd, nginx's error log checked, the cost, the files written under
  * FLEET_HOME/runs/ and the JSON validated against its schema.
  */
-import {execFile} from 'node:child_process'
-import {accessSync, constants} from 'node:fs'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {pathToFileURL} from 'node:url'
-import {promisify} from 'node:util'
 
 import {Ajv} from 'ajv'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
@@ -38,62 +34,20 @@ import type {ArchInfo, StepRecord} from '../src/loadtest/types.js'
 import {makeRunFolder, saveRun} from '../src/loadtest/writer.js'
 import {connect} from '../src/remote/connect.js'
 import type {RemoteShell} from '../src/remote/types.js'
+import {chartsOf, findChromium, screenshot} from './harness/chromium.ts'
 import {type Sshd, startSshd} from './harness/sshd.js'
 import {freshOptions, removeTempDirs, targetOf} from './remote/helpers.js'
 
-const run = promisify(execFile)
-
-function findChromium(): string | undefined {
-  const names = process.env.CHROMIUM ? [process.env.CHROMIUM] : ['chromium', 'chromium-browser']
-  for (const name of names) {
-    for (const dir of name.includes('/') ? [''] : (process.env.PATH ?? '').split(delimiter)) {
-      const path = dir ? join(dir, name) : name
-      try {
-        accessSync(path, constants.X_OK)
-        return path
-      } catch {
-        // Not there.
-      }
-    }
-  }
-  return undefined
-}
-
 const chromium = findChromium()
-const SCREENSHOTS = join(tmpdir(), 'fleet-loadtest-screenshots')
 const dirs: string[] = []
 
-/** Headless Chromium on a local file, no network services, a throwaway profile. */
-async function openPage(page: string, mode: string[]): Promise<string> {
-  const profile = await mkdtemp(join(tmpdir(), 'fleet-chromium-'))
-  dirs.push(profile)
-  const args = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--no-default-browser-check', `--user-data-dir=${profile}`,
-    // Lets the page's scripts (Chart.js) run before the dump or the screenshot.
-    '--virtual-time-budget=5000', '--run-all-compositor-stages-before-draw',
-    ...mode, pathToFileURL(page).href,
-  ]
-  const {stdout} = await run(chromium!, args, {timeout: 60_000, maxBuffer: 64 * 1024 * 1024})
-  return stdout
-}
-
-/** Both charts drawn, per the marks the page writes once Chart.js has drawn. */
+/** Both charts drawn, per the marks the page writes once Chart.js has drawn; a screenshot kept and printed. */
 async function expectChartsDrawn(page: string, name: string): Promise<void> {
-  const dom = await openPage(page, ['--dump-dom'])
-  expect(dom).toMatch(/<body[^>]*data-charts-ready="2"/)
-  for (const id of ['rps-chart', 'p99-chart']) {
-    const canvas = new RegExp(`<canvas id="${id}"[^>]*>`).exec(dom)?.[0]
-    expect(canvas, `${id} in the DOM`).toBeDefined()
-    // A blank canvas inks nothing; axes, labels and lines ink thousands of pixels.
-    expect(Number(/data-ink="(\d+)"/.exec(canvas!)?.[1]), `${id} drawn`).toBeGreaterThan(5000)
-  }
-  await mkdir(SCREENSHOTS, {recursive: true})
-  const png = join(SCREENSHOTS, `${name}.png`)
-  await openPage(page, ['--window-size=1200,1600', `--screenshot=${png}`])
-  const header = (await readFile(png)).subarray(0, 8)
-  expect(header.toString('hex')).toBe('89504e470d0a1a0a')
-  console.log(`screenshot of ${name}: ${png}`)
+  const marks = await chartsOf(chromium!, page)
+  expect(marks.ready).toBe(2)
+  // A blank canvas inks nothing; axes, labels and lines ink thousands of pixels.
+  for (const [id, ink] of Object.entries(marks.ink)) expect(ink, `${id} drawn`).toBeGreaterThan(5000)
+  console.log(`screenshot of ${name}: ${await screenshot(chromium!, page, name)}`)
 }
 
 let sshd: Sshd

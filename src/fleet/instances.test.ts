@@ -36,11 +36,15 @@ describe('pickFleetInstance', () => {
 })
 
 describe('viewOf', () => {
-  it('reports the auto-stop tag and nulls for missing IPs', () => {
-    const view = viewOf({...inst('i-1', 'stopped', {'fleet:auto-stop-at': '2026-11-26T15:00:00Z'}), LaunchTime: new Date('2026-11-26T12:00:00Z')})
+  it('reports the auto-stop tag of a running instance and nulls for missing IPs', () => {
+    const view = viewOf({...inst('i-1', 'running', {'fleet:auto-stop-at': '2026-11-26T15:00:00Z'}), LaunchTime: new Date('2026-11-26T12:00:00Z')})
     expect(view).toEqual({
-      id: 'i-1', state: 'stopped', type: 't2.micro', publicIp: null, publicDns: null, privateIp: null,
+      id: 'i-1', state: 'running', type: 't2.micro', publicIp: null, publicDns: null, privateIp: null,
       launchTime: '2026-11-26T12:00:00.000Z', autoStopAt: '2026-11-26T15:00:00Z',
     })
+  })
+
+  it('leaves out the tag of a stopped instance: its own stop is past', () => {
+    expect(viewOf(inst('i-1', 'stopped', {'fleet:auto-stop-at': '2026-11-26T15:00:00Z'})).autoStopAt).toBeNull()
   })
 })

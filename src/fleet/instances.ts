@@ -76,7 +76,9 @@ export async function findFleetInstance(ec2: Ec2Port, account: ResolvedAccount):
 }
 
 export function viewOf(instance: Instance): InstanceView {
-  const autoStop = instance.Tags?.find((t) => t.Key === AUTO_STOP_TAG)?.Value ?? null
+  // A stopped instance keeps the tag of its last own stop: only a running one is still going to stop.
+  const live = instance.State?.Name === 'running' || instance.State?.Name === 'pending'
+  const autoStop = live ? (instance.Tags?.find((t) => t.Key === AUTO_STOP_TAG)?.Value ?? null) : null
   return {
     id: instance.InstanceId ?? '',
     state: instance.State?.Name ?? 'unknown',

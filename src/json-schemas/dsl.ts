@@ -45,6 +45,9 @@ export function mapOf(values: Schema): Schema {
   return {type: 'object', additionalProperties: values}
 }
 
+/** `if` of a result whose `--dry-run` document differs from the run's: `dryRun: true`. */
+export const isDryRun: Schema = {type: 'object', required: ['dryRun'], properties: {dryRun: {const: true}}}
+
 /** Exit codes of spec section 6 that a failure carries. */
 export const exitCode: Schema = oneOfValues(1, 2, 3, 4, 130)
 

@@ -1,5 +1,5 @@
 /** The JSON of the commands that read and change the fleet: status, up, down, upstream, rds-public. */
-import {arrayOf, bool, commandSchema, described, error, int, nullable, num, numOrNull, object, oneOfValues, str, strings, strOrNull} from './dsl.js'
+import {arrayOf, bool, commandSchema, described, error, int, isDryRun, nullable, num, numOrNull, object, oneOfValues, str, strings, strOrNull} from './dsl.js'
 import {accountResult, costly, plannedChange, rdsPublicResult, upstreamSyncResult} from './shared.js'
 
 const instance = object({
@@ -62,8 +62,17 @@ const upDryRun = object({
   converged: bool,
 })
 
+/** An instance's own stop (`up --ttl`; cancelled by `down --keep`). */
+const autoStop = described(
+  'each instance\'s own stop (`up --ttl`, or kept from before); null when none is set',
+  nullable(arrayOf(object({account: str, instanceId: str, ok: bool, at: described('when it stops itself (ISO); null when none is scheduled', strOrNull), error}))),
+)
+
 const upRun = object({
   lbPublicDns: strOrNull,
+  chores: described('nginx.start / apps.start on the hosts the run started', arrayOf(object({account: str, command: str, ok: bool, error}))),
+  autoStop,
+  lbIpHook: described('onLbIpChange, run when the LB\'s public IP changed; null when not run', nullable(object({command: str, ok: bool, error}))),
   lbIpChanged: described('the LB\'s public IP changed: DNS records pointing at it need updating', bool),
   drain: object({servers: strings, changed: bool, skipped: strOrNull, error}),
   sync: described('the final upstream sync; null when it could not run', nullable(upstreamSyncResult)),
@@ -73,12 +82,10 @@ const upRun = object({
   warnings: strings,
 })
 
-const dryRunTest = {required: ['dryRun'], properties: {dryRun: {const: true}}}
-
 export const up = commandSchema(
   'up',
   'The plan and what was done per account, the LB\'s public IP and the upstream (spec section 5). With --dry-run: the same fields with nothing done, plus the plan\'s upstream, cost and warnings.',
-  {...object(upDownCore), if: dryRunTest, then: upDryRun, else: upRun},
+  {...object(upDownCore), if: isDryRun, then: upDryRun, else: upRun},
 )
 
 export const down = commandSchema(
@@ -86,13 +93,14 @@ export const down = commandSchema(
   'The plan and what was stopped per account, and what still costs money (spec section 5). With --dry-run: the same fields with nothing done.',
   {
     ...object(upDownCore, {kept: strings}),
-    if: dryRunTest,
+    if: isDryRun,
     then: object({dryRun: {const: true}, kept: strings}),
     else: object({
       kept: strings,
       rds: nullable(rdsPublicResult),
       stillCosting: arrayOf(costly(['running-instance', 'idle-elastic-ip', 'rds-instance', 'rds-public-ipv4'], {account: str})),
       costErrors: arrayOf(object({account: str, error})),
+      autoStop,
       interrupted: bool,
     }),
   },

@@ -5,19 +5,13 @@
  * the test suite against the committed file (test/harness/json-output.ts)
  * and fail for a command without one.
  */
-import {LOADTEST_JSON_SCHEMA} from '../loadtest/schema.js'
-import {commandSchema, type Schema} from './dsl.js'
+import type {Schema} from './dsl.js'
 import {down, rdsPublic, status, up, upstreamShow, upstreamSync} from './fleet.js'
+import {loadtest} from './loadtest.js'
 import {cost, doctor, logs} from './reports.js'
 import {archList, archShow, hostsForget, iamPolicy, init, login, logout} from './setup.js'
 
 export type {Schema}
-
-/** `fleet loadtest`'s own schema (src/loadtest/schema.ts, also used for its run's loadtest.json), with the failure document. */
-function loadtest(): Schema {
-  const {$schema: _draft, title: _title, ...result} = LOADTEST_JSON_SCHEMA as Schema
-  return commandSchema('loadtest', 'The run\'s steps, verdicts and cost (spec section 5), as in its loadtest.json.', result)
-}
 
 export const COMMAND_JSON_SCHEMAS: Readonly<Record<string, Schema>> = {
   'arch:list': archList,

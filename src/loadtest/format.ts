@@ -48,4 +48,5 @@ export function costLine(cost: RunCost): string {
   return `${usd(cost.totalUsd)}: ${parts.join(' · ')}`
 }
 
-const round2 = (n: number): string => String(Math.round(n * 100) / 100)
+/** Two decimals; a positive amount too small to show as one is `<0.01` rather than a misleading 0. */
+const round2 = (n: number): string => (n > 0 && n < 0.005 ? '<0.01' : String(Math.round(n * 100) / 100))

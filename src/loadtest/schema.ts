@@ -9,6 +9,9 @@ const nullableNum = {type: ['number', 'null']} as const
 const count = {type: 'integer', minimum: 0} as const
 const percent = {type: ['number', 'null'], minimum: 0, maximum: 100} as const
 
+/** An ISO 8601 UTC time (a pattern, so that validators need no format plug-in). */
+const isoTime = {type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$'} as const
+
 const latencyMs = {
   type: 'object',
   required: ['p50', 'p95', 'p99'],
@@ -39,6 +42,8 @@ const step = {
     nginxWorkerConnections: {type: 'boolean'},
     generatorCpu: {type: ['number', 'null'], minimum: 0},
     aborted: {type: 'boolean'},
+    from: isoTime,
+    to: isoTime,
   },
 } as const
 
@@ -88,7 +93,7 @@ export const LOADTEST_JSON_SCHEMA = {
       items: {
         type: 'object',
         required: ['arch', 'lbType', 'apps'],
-        properties: {arch: {type: 'string'}, lbType: {type: 'string'}, apps: {type: 'array', items: {type: 'string'}}},
+        properties: {arch: {type: 'string'}, lbType: {type: 'string'}, apps: {type: 'array', items: {type: 'string'}}, target: {type: 'string'}},
       },
     },
     steps: {type: 'array', items: step},

@@ -58,6 +58,8 @@ export interface ArchInfo {
   lbType: string
   /** App server account names. */
   apps: string[]
+  /** The URL the load went to, when it is not the report's `target` as written (the LB's public IP of the time). */
+  target?: string
 }
 
 /** CPU busy %, averaged over the measured window; null when not sampled. */
@@ -84,6 +86,9 @@ export interface StepRecord {
   nginxWorkerConnections: boolean
   generatorCpu?: number | null
   aborted?: boolean
+  /** The measured window (ISO 8601, UTC): to find the step in logs and metrics. */
+  from?: string
+  to?: string
 }
 
 export type Bottleneck = 'lb-cpu' | 'app-cpu' | 'nginx-connections' | 'outside-fleet' | 'none'

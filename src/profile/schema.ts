@@ -103,6 +103,7 @@ const Nginx = z
     dump: z.string().min(1).default('sudo nginx -T').describe('prints the config nginx runs with'),
     logs: z.string().min(1).default('sudo tail -n 200 {follow} /var/log/nginx/*.log').describe('prints nginx\'s logs (`fleet logs --lb`); {since} and {follow} are filled in'),
     address: z.enum(['public', 'private']).default('public').describe('which IP of an app server goes upstream'),
+    start: z.string().min(1).optional().describe('run on the LB after `fleet up` started it (e.g. docker start nginx, for a container without a restart policy)'),
   })
   .describe('the load balancer')
 
@@ -112,6 +113,7 @@ const Apps = z
     logs: z.string().min(1).optional().describe('command printing the app logs; {since} and {follow} are filled in'),
     restart: z.string().min(1).optional().describe('command restarting the app (after a DB_URL change)'),
     health: z.string().regex(/^\//, 'a path starting with /').optional().describe('checked through nginx after a sync'),
+    start: z.string().min(1).optional().describe('run on each app server `fleet up` started (e.g. docker compose -f ... up -d)'),
   })
   .describe('the app servers')
 
@@ -156,6 +158,38 @@ const Architecture = z.strictObject({
   rdsPublic: z.boolean().optional().describe('true: on, false: off, absent: left as it is'),
 })
 
+const AutoStop = z
+  .strictObject({
+    schedule: z
+      .string()
+      .regex(/\{minutes\}/, 'a command holding {minutes}, such as sudo shutdown -h +{minutes}')
+      .default('sudo shutdown -h +{minutes}')
+      .describe('run on each instance by `up --ttl`; {minutes} is filled in'),
+    cancel: z.string().min(1).default('sudo shutdown -c').describe('run to cancel a scheduled stop (a re-run of `up --ttl`, `down --keep`)'),
+  })
+  .describe('how `up --ttl` schedules and cancels an instance\'s own stop')
+
+// A duration as the flags take it (src/util/duration.ts): 90s, 1m30s, 500ms; a bare number is seconds.
+const flagDuration = z
+  .union([z.string().regex(/^\s*(\d+(\.\d+)?|(\d+(\.\d+)?(ms|s|m|h|d))+)\s*$/, 'a duration such as 1s, 500ms or 1m30s'), z.number().min(0)], {error: 'a duration such as 1s, 500ms or 1m30s'})
+  .transform((v) => String(v))
+
+const Loadtest = z
+  .strictObject({
+    url: z
+      .url({protocol: /^https?$/, error: 'an http:// or https:// URL such as https://parking.example.com/'})
+      .optional()
+      .describe('the target (default: http://<LB public IP>/, read after every start)'),
+    users: z
+      .array(z.number({error: 'a number of users'}).int('a whole number of users').min(1, 'at least 1 user').max(100_000, 'at most 100000 users'))
+      .min(1, 'at least one user level')
+      .optional()
+      .describe('the user levels, each a warm-up and a measured step (default [100, 500, 1000])'),
+    think: flagDuration.optional().describe('each virtual user waits this long between requests; 0: as fast as it can (default 1s)'),
+    duration: flagDuration.optional().describe('the measured part of each step (default 60s)'),
+  })
+  .describe('defaults for `fleet loadtest`')
+
 const Cost = z.strictObject({
   cacheHours: z.number().min(0).default(6).describe('how long Cost Explorer answers are reused ($0.01 a request)'),
   alertUsd: z.number().min(0).optional().describe('month-to-date, per account: a warning'),
@@ -177,7 +211,14 @@ export const ProfileSchema = z
       .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an architecture id such as 4-1'), Architecture)
       .optional()
       .describe('key = the architecture id (`fleet up --arch ID`)'),
+    loadtest: Loadtest.optional(),
     cost: Cost.optional(),
+    autoStop: AutoStop.optional(),
+    onLbIpChange: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a command run here after `up` when the LB\'s public IP changed; {ip} and {dns} are filled in (e.g. ./update-dns.sh {ip} {dns})'),
   })
   .meta({title: 'fleet profile', description: 'A fleet profile: accounts, load balancer, apps, database and architectures.'})
 
@@ -194,6 +235,7 @@ export type RdsConfig = z.output<typeof Rds>
 export type ArchitectureConfig = z.output<typeof Architecture>
 export type ArchNginxConfig = z.output<typeof ArchNginx>
 export type ArchAppConfig = z.output<typeof ArchApp>
+export type LoadtestConfig = z.output<typeof Loadtest>
 
 /** The parsed selector as its exact-one type (the refine guarantees it). */
 export function asSelector(selector: InstanceSelectorOutput): InstanceSelectorConfig {

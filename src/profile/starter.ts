@@ -55,11 +55,13 @@ nginx:
   # reload: docker exec nginx nginx -s reload
   # dump: docker exec nginx nginx -T
   address: public                               # public | private: which app IP goes upstream
+  # start: docker start nginx                   # run after \`fleet up\` starts the LB (a container without a restart policy)
 
 apps:
   port: 8080
   # restart: docker compose -f /home/ec2-user/app/compose.yml up -d --force-recreate
   # health: /actuator/health
+  # start: docker compose -f /home/ec2-user/app/compose.yml up -d   # run after \`fleet up\` starts an app server
 
 # RDS public access costs money by the hour: fleet turns it on and off
 # together with each app server's DB_URL.
@@ -84,9 +86,24 @@ architectures:
   #   nginx: { workerProcesses: auto, workerConnections: 2048, keepalive: 64, keepaliveTimeout: 15s }
   #   rdsPublic: true
 
+# Defaults of \`fleet loadtest\` (its flags override them).
+# loadtest:
+#   url: https://my-service.example.com/   # default: http://<LB public IP>/
+#   users: [100, 500, 1000]                # virtual users per step
+#   think: 1s                              # wait between a user's requests (0: none)
+#   duration: 60s                          # the measured part of each step
+
 # cost:
 #   cacheHours: 6
 #   alertUsd: 1.00
+
+# \`fleet up --ttl 3h\`: each instance schedules its own stop (RDS is not covered).
+# autoStop:
+#   schedule: sudo shutdown -h +{minutes}
+#   cancel: sudo shutdown -c
+
+# Run here when the LB's public IP changed after \`fleet up\` (e.g. update a DNS record).
+# onLbIpChange: ./update-dns.sh {ip} {dns}
 `
 }
 

@@ -16,5 +16,6 @@ export function downPlanView(profile: Profile, prepared: PreparedDown): UpPlan {
     address: profile.data.nginx?.address ?? 'public',
     upstreamNow: null,
   })
-  return {...view, warnings: view.warnings.filter((w) => w.kind === 'left-alone')}
+  // `down` does not drain: the upstream stays as it is until the next `up`.
+  return {...view, upstream: {...view.upstream, drain: [], drainAccounts: []}, warnings: view.warnings.filter((w) => w.kind === 'left-alone')}
 }

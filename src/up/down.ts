@@ -12,6 +12,7 @@ import {fanOut} from '../util/fan-out.js'
 import {waitDelays} from '../util/waits.js'
 import {type AccountResult, rdsErrors, rdsFailure as emptyRdsOf} from './apply.js'
 import {switchRdsPublic} from '../rds/switch.js'
+import {type AutoStopOutcome, cancelAutoStop} from './auto-stop.js'
 import type {RdsPublicResult} from '../rds/types.js'
 import {type Phase, runSteps} from './run-steps.js'
 
@@ -25,6 +26,8 @@ export interface DownResult {
   kept: string[]
   /** Public access turned off first (while the app servers run, so their DB_URL follows); null without `rds`. */
   rds: RdsPublicResult | null
+  /** The own stops cancelled on kept instances (`--keep`); null when none was set. */
+  autoStop: AutoStopOutcome[] | null
   /** What still costs money once the run is done; empty means nothing left. */
   stillCosting: StillCosting[]
   /** Accounts whose costs could not be read: "nothing left" is not claimed for them. */
@@ -76,6 +79,15 @@ async function rdsOff(profile: Profile, deps: {provider: AwsProvider; state: Sta
   }
 }
 
+/** A kept instance that was set to stop itself (`up --ttl`) no longer does: it was kept on purpose. */
+async function cancelKept(profile: Profile, deps: {provider: AwsProvider}, prepared: PreparedDown, concurrency: number): Promise<AutoStopOutcome[] | null> {
+  const targets = prepared.kept.flatMap((account) => {
+    const instance = prepared.instances.get(account)?.instance
+    return instance && instance.state === 'running' && instance.autoStopAt ? [{account, instance}] : []
+  })
+  return targets.length === 0 ? null : cancelAutoStop(profile, {provider: deps.provider, concurrency}, {targets})
+}
+
 /**
  * Stops every planned instance at once and waits until each is stopped,
  * then lists whatever still costs money in each account. Ctrl-C stops
@@ -90,7 +102,8 @@ export async function applyDown(
   const ids = [...prepared.instances.values()].flatMap((r) => (r.instance ? [r.instance.id] : []))
   const hold = <T>(fn: () => Promise<T>) => (deps.locks ? deps.locks.instances(ids, fn) : fn())
   return hold(async () => {
-    const rds = await rdsOff(profile, deps, prepared, options)
+    // The instances' locks are held here: the switch is handed no locks to take again.
+    const rds = await rdsOff(profile, {provider: deps.provider, state: deps.state}, prepared, options)
     const deadline = Date.now() + options.waitTimeoutMs
     const delays = waitDelays()
     const outcomes = await fanOut(prepared.plan, options.concurrency, async (change): Promise<AccountResult> => {
@@ -110,6 +123,7 @@ export async function applyDown(
       options.onPhase(account, o.error.exitCode === 130 ? 'interrupted' : 'failed', o.error.message.split('\n')[0])
       return {account, ok: false, error: o.error, done: []}
     })
+    const autoStop = options.cancel.signal.aborted ? null : await cancelKept(profile, deps, prepared, options.concurrency)
     const costs = options.cancel.signal.aborted ? {items: [], errors: []} : await stillCosting(profile, {provider: deps.provider, concurrency: options.concurrency}).catch((error: unknown) => ({items: [], errors: [{account: '*', error: toErrorInfo(error)}]}))
     return {
       arch: prepared.arch,
@@ -119,6 +133,7 @@ export async function applyDown(
       upstream: {servers: [], changed: false},
       kept: prepared.kept,
       rds,
+      autoStop,
       stillCosting: costs.items,
       costErrors: costs.errors,
       interrupted: options.cancel.signal.aborted,

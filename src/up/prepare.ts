@@ -11,6 +11,7 @@ import {KnownHosts, withRemote} from '../remote/index.js'
 import {type AppliedState, type StateStore} from '../state/json-store.js'
 import {upstreamInFiles} from '../upstream/show.js'
 import {fanOut} from '../util/fan-out.js'
+import {assertStopsOnShutdown} from './auto-stop.js'
 
 /** What `fleet up` read and plans to do, before anyone confirms it. */
 export interface PreparedUp {
@@ -34,6 +35,8 @@ export interface PrepareDeps {
 
 export interface PrepareOptions {
   archFlag?: string
+  /** `--ttl`: checked here, before anything changes, that no instance would terminate itself. */
+  ttlMs?: number
   concurrency: number
   acceptNewHostKey?: boolean
 }
@@ -51,6 +54,13 @@ export async function prepareUp(profile: Profile, deps: PrepareDeps, options: Pr
   const arch = architectureView(profile, id)
   const instances = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency})
   await checkLbType(profile, deps.provider, arch)
+  if (options.ttlMs) {
+    const targets = [...new Set([arch.lb.account!, ...arch.apps.map((a) => a.account)])].flatMap((account) => {
+      const instance = instances.get(account)?.instance
+      return instance ? [{account, instance}] : []
+    })
+    await assertStopsOnShutdown(profile, deps.provider, targets, options.concurrency)
+  }
   const credits = await readCredits(profile, deps.provider, instances, options.concurrency)
   const {servers, note} = await readUpstreamNow(profile, instances, options)
   const actual = new Map([...instances].map(([name, r]): [string, ObservedInstance | null] => [name, r.instance ? observed(r.instance, credits.get(name)) : null]))

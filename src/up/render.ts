@@ -17,8 +17,10 @@ export function planNotes(prepared: PreparedUp): string[] {
 
 /** `fleet up`'s outcome for people: per account, the upstream, the LB's address (it changes at every start), and trouble. */
 export function renderUpResult(r: UpResult): string {
-  if (r.converged && r.results.every((a) => a.ok) && !r.sync?.error) return `✓ Already at architecture ${r.arch}: nothing changed.${lbLine(r)}`
+  const tail = [...autoStopLines(r), ...hookLines(r)]
+  if (r.converged && r.results.every((a) => a.ok) && !r.sync?.error) return [`✓ Already at architecture ${r.arch}: nothing changed.`, ...tail].join('\n') + lbLine(r)
   const lines = [...accountLines(r.results, r.plan)]
+  for (const c of r.chores) lines.push(c.ok ? `  ran \`${c.command}\` on ${c.account}` : `✗ ${c.account}: ${errorLines(c.error!).join('\n')}`)
   if (r.drain.servers.length > 0) lines.push(`  took ${r.drain.servers.join(', ')} out of the upstream first`)
   if (r.drain.skipped) lines.push(`  drain skipped: ${r.drain.skipped}`)
   if (r.drain.error) lines.push(`  ✗ drain: ${errorLines(r.drain.error).join('\n')}`)
@@ -27,10 +29,20 @@ export function renderUpResult(r: UpResult): string {
     else lines.push(`✓ upstream ${r.sync.changed ? 'now' : 'already'} sends to ${r.sync.servers.join(', ')}`)
     for (const h of r.sync.health ?? []) if (!h.ok) lines.push(`  ✗ health ${h.server} ${h.status ?? 'no answer'}`)
   } else if (!r.interrupted) lines.push('✗ upstream not synced: the nginx host is not up')
-  lines.push(...rdsLines(r.rds))
+  lines.push(...rdsLines(r.rds), ...tail)
   for (const w of r.warnings) lines.push(`  note: ${w}`)
   if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet up` again converges from here.')
   return lines.join('\n') + lbLine(r)
+}
+
+/** Each instance's own stop: when, or why it could not be scheduled. */
+function autoStopLines(r: {autoStop: UpResult['autoStop']}): string[] {
+  return (r.autoStop ?? []).map((a) => (a.ok ? (a.at ? `⏱ ${a.account} stops itself at ${a.at}` : `⏱ ${a.account}: its own stop was cancelled`) : `✗ ${a.account}: its own stop could not be scheduled: ${errorLines(a.error!).join('\n')}`))
+}
+
+function hookLines(r: UpResult): string[] {
+  if (!r.lbIpHook) return []
+  return [r.lbIpHook.ok ? `  ran onLbIpChange: \`${r.lbIpHook.command}\`` : `✗ onLbIpChange: ${errorLines(r.lbIpHook.error!).join('\n')}`]
 }
 
 function lbLine(r: UpResult): string {
@@ -41,7 +53,7 @@ function lbLine(r: UpResult): string {
 
 /** `fleet down`'s outcome: per account, then what still costs money. */
 export function renderDownResult(r: DownResult): string {
-  const lines = [...rdsLines(r.rds), ...accountLines(r.results, r.plan)]
+  const lines = [...rdsLines(r.rds), ...accountLines(r.results, r.plan), ...autoStopLines(r)]
   if (r.interrupted) lines.push('Interrupted: the steps above were done; `fleet down` again finishes the job.')
   else lines.push('', ...costingLines(r.stillCosting, r.costErrors.length > 0))
   for (const e of r.costErrors) lines.push(`✗ ${e.account}: could not tell what it still costs: ${e.error.message}`)

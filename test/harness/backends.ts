@@ -58,6 +58,15 @@ export interface Backends {
 export interface BackendOptions {
   /** Idle time before a backend closes a kept-alive connection (default 20 s, like Tomcat). */
   keepAliveTimeoutMs?: number
+  /** Every answer waits this long (the app's own work; default 0). Requests wait in parallel, as on a thread pool. */
+  latencyMs?: number
+  /**
+   * The first request of each TCP connection waits this much more (default
+   * 0): what a new connection costs before it carries a request (the
+   * handshake to an app server in another account, the app's per-connection
+   * set-up). It is what upstream keep-alive saves.
+   */
+  newConnectionMs?: number
 }
 
 /**
@@ -108,13 +117,24 @@ function recordingServer(address: string, options: BackendOptions): {server: Ser
     })
     // Drain any body so that the connection can be reused.
     req.resume()
-    req.on('end', () => answer(res, address, path))
+    const delayMs = delayOf(req.socket, options)
+    req.on('end', () => (delayMs > 0 ? setTimeout(() => answer(res, address, path), delayMs) : answer(res, address, path)))
   })
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? APP_KEEP_ALIVE_TIMEOUT_MS
   return {server, recorder}
 }
 
+const served = new WeakSet<object>()
+
+/** `latencyMs`, plus `newConnectionMs` for the first request a connection carries. */
+function delayOf(socket: object, options: BackendOptions): number {
+  const fresh = !served.has(socket)
+  served.add(socket)
+  return (options.latencyMs ?? 0) + (fresh ? (options.newConnectionMs ?? 0) : 0)
+}
+
 function answer(res: ServerResponse, address: string, path: string): void {
+  if (res.destroyed) return
   const health = path === '/actuator/health' || path.startsWith('/actuator/health?')
   const body = health ? '{"status":"UP"}' : `backend ${address}\n`
   res.writeHead(200, {'content-type': health ? 'application/json' : 'text/plain', 'content-length': Buffer.byteLength(body)})
@@ -224,7 +244,8 @@ export async function spawnBackends(addresses: string[], port = 0, options: Back
 
 function spawnServer(address: string, port: number, options: BackendOptions): ChildProcess {
   const timeout = String(options.keepAliveTimeoutMs ?? APP_KEEP_ALIVE_TIMEOUT_MS)
-  return track(spawn(process.execPath, [SERVER_SCRIPT, address, String(port), timeout], {stdio: ['ignore', 'pipe', 'pipe']}))
+  const delays = [String(options.latencyMs ?? 0), String(options.newConnectionMs ?? 0)]
+  return track(spawn(process.execPath, [SERVER_SCRIPT, address, String(port), timeout, ...delays], {stdio: ['ignore', 'pipe', 'pipe']}))
 }
 
 function spawned(addresses: string[], port: number, children: ChildProcess[]): SpawnedBackends {

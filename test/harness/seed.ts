@@ -47,6 +47,8 @@ export interface SeedInstance {
   privateIp?: string
   /** With `privateIp`: also give the instance a (moto, never reachable) public IP. Default true. */
   publicIp?: boolean
+  /** What the instance does when it shuts itself down (default `stop`; moto only takes it at launch). */
+  shutdownBehavior?: 'stop' | 'terminate'
 }
 
 export interface SeedAccountOptions {
@@ -143,6 +145,7 @@ async function launch(ec2: EC2Client, spec: SeedInstance): Promise<string> {
     MinCount: 1,
     MaxCount: 1,
     InstanceType: (spec.type ?? 't2.micro') as RunInstancesCommandInput['InstanceType'],
+    InstanceInitiatedShutdownBehavior: spec.shutdownBehavior,
     TagSpecifications: Object.keys(spec.tags).length
       ? [{ResourceType: 'instance', Tags: Object.entries(spec.tags).map(([Key, Value]) => ({Key, Value}))}]
       : undefined,
