@@ -38,6 +38,11 @@
 //    code is imported only when one of their commands runs. A snapshot is
 //    used only where the plugin still is where the build found it (one stat);
 //    otherwise oclif finds it as usual.
+// 8. The plugins package.json names are matched against the dependencies
+//    with minimatch, which compiles each pattern for each dependency (and
+//    loading minimatch is most of the cost): a name without glob syntax
+//    (every one fleet lists) is compared as a string; a real glob still
+//    goes to minimatch.
 //
 // A patch whose pattern is gone (a new @oclif/core) fails the build, so that
 // it is looked at rather than silently dropped: the exact replacements must
@@ -123,6 +128,13 @@ const REPLACEMENTS = {
     ],
     ['this.manifest = await this._manifest();', 'this.manifest = __fleetCoreManifest(this) ?? (await this._manifest());'],
   ],
+  // Patch 8.
+  'config/plugin-loader.js': [
+    [
+      'patterns.some((w) => (0, minimatch_1.minimatch)(p, w))',
+      'patterns.some((w) => (__fleetIsGlob(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))',
+    ],
+  ],
 }
 
 /**
@@ -150,6 +162,13 @@ function __fleetCoreManifest(plugin) {
   if (!found || found.root !== plugin.root) return undefined
   plugin.hasManifest = true
   return found.manifest
+}
+`
+
+/** Patch 8's runtime: what minimatch would read as more than a literal name (wildcards, classes, braces, extglobs, negation). */
+const LITERAL_NAMES = `
+function __fleetIsGlob(pattern) {
+  return /^!|[*?[\\]{}]|[@+!]\\(/.test(pattern)
 }
 `
 
@@ -195,6 +214,7 @@ export function replaceExact(file, source) {
     out = out.slice(0, at) + to + out.slice(at + from.length)
   }
   if (file === 'config/plugin.js') out += COMPARE_IDS + CORE_PLUGINS
+  if (file === 'config/plugin-loader.js') out += LITERAL_NAMES
   return out
 }
 

@@ -40,6 +40,15 @@ describe('oclif patches', () => {
     expect(patched).toContain('function __fleetCorePlugin(plugin)')
   })
 
+  it('match plugin names without glob syntax as strings, and globs with minimatch (patch 8)', () => {
+    const source = readFileSync(new URL('../node_modules/@oclif/core/lib/config/plugin-loader.js', import.meta.url), 'utf8')
+    const patched = replaceExact('config/plugin-loader.js', source) as string
+    expect(patched).toContain('patterns.some((w) => (__fleetIsGlob(w) ? (0, minimatch_1.minimatch)(p, w) : p === w))')
+    const isGlob = new Function(`${patched.slice(patched.indexOf('function __fleetIsGlob'))}; return __fleetIsGlob`)() as (p: string) => boolean
+    expect(['@oclif/plugin-autocomplete', 'plain-name'].map(isGlob)).toEqual([false, false])
+    expect(['@oclif/plugin-*', 'plugin-?', '!x', 'a{b,c}', '@(a|b)', '+(a)', '[ab]'].map(isGlob)).toEqual([true, true, true, true, true, true, true])
+  })
+
   it('refuse an exact replacement whose pattern is gone', () => {
     expect(() => replaceExact('index.js', 'nothing to see')).toThrow(/no longer contains/)
   })
