@@ -1,3 +1,4 @@
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {AwsProvider} from '../aws/provider.js'
 import {type ErrorInfo, ExitCode, exitCodeOf} from '../errors.js'
 import type {InstanceView} from '../fleet/instances.js'
@@ -181,7 +182,7 @@ async function autoStopStep(
 ): Promise<AutoStopOutcome[] | null> {
   if (options.cancel.signal.aborted) return null
   const running: AutoStopTarget[] = [...fresh].flatMap(([account, r]) => (r.instance?.state === 'running' ? [{account, instance: r.instance}] : []))
-  const sshRetryMs = options.sshRetryMs ?? 120_000
+  const sshRetryMs = options.sshRetryMs ?? sshBootWaitMs()
   if (options.ttlMs) {
     options.onPhase('upstream', 'syncing', `scheduling each instance's own stop in ${Math.ceil(options.ttlMs / 60_000)} min`)
     return scheduleAutoStop(profile, {provider: deps.provider, concurrency: options.concurrency}, {targets: running, ttlMs: options.ttlMs, acceptNewHostKey: options.acceptNewHostKey, sshRetryMs})

@@ -1,3 +1,4 @@
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {AwsProvider} from '../aws/provider.js'
 import {type ErrorInfo, toErrorInfo} from '../errors.js'
 import {ipv4MonthCost} from '../cost/ipv4.js'
@@ -43,7 +44,7 @@ export async function rdsStep(
       dryRun: false,
       concurrency: options.concurrency,
       acceptNewHostKey: options.acceptNewHostKey,
-      sshRetryMs: 120_000,
+      sshRetryMs: sshBootWaitMs(),
       cancel: options.cancel,
       onStep: (label) => options.onPhase('rds', 'syncing', label),
     })

@@ -1,3 +1,4 @@
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {AwsProvider} from '../aws/provider.js'
 import {type ErrorInfo, toErrorInfo} from '../errors.js'
 import type {FleetInstances} from '../fleet/read-instances.js'
@@ -31,7 +32,7 @@ export async function syncStep(profile: Profile, deps: {provider: AwsProvider; s
       concurrency: options.concurrency,
       acceptNewHostKey: options.acceptNewHostKey,
       instances,
-      sshRetryMs: options.sshRetryMs ?? 180_000,
+      sshRetryMs: options.sshRetryMs ?? sshBootWaitMs(),
       healthWaitMs: options.healthWaitMs,
       onStep: options.onStep,
       cancel: options.cancel,
