@@ -5,6 +5,7 @@ import {type InstanceRead, readInstances} from '../fleet/read-instances.js'
 import type {PlannedChange} from '../plan/plan.js'
 import type {Profile} from '../profile/load.js'
 import type {RdsPublicResult} from '../rds/types.js'
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {StateStore} from '../state/json-store.js'
 import type {Locks} from '../state/locks.js'
 import type {SyncResult} from '../upstream/sync.js'
@@ -181,7 +182,7 @@ async function autoStopStep(
 ): Promise<AutoStopOutcome[] | null> {
   if (options.cancel.signal.aborted) return null
   const running: AutoStopTarget[] = [...fresh].flatMap(([account, r]) => (r.instance?.state === 'running' ? [{account, instance: r.instance}] : []))
-  const sshRetryMs = options.sshRetryMs ?? 120_000
+  const sshRetryMs = options.sshRetryMs ?? sshBootWaitMs()
   if (options.ttlMs) {
     options.onPhase('upstream', 'syncing', `scheduling each instance's own stop in ${Math.ceil(options.ttlMs / 60_000)} min`)
     return scheduleAutoStop(profile, {provider: deps.provider, concurrency: options.concurrency}, {targets: running, ttlMs: options.ttlMs, acceptNewHostKey: options.acceptNewHostKey, sshRetryMs})

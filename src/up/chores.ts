@@ -6,7 +6,7 @@ import type {InstanceView} from '../fleet/instances.js'
 import {remoteTargetFor} from '../fleet/targets.js'
 import type {Profile} from '../profile/load.js'
 import {KnownHosts, shellQuote, withRemote} from '../remote/index.js'
-import {remoteTimeoutMs} from '../remote/timeouts.js'
+import {remoteTimeoutMs, sshBootWaitMs} from '../remote/timeouts.js'
 import {fanOut} from '../util/fan-out.js'
 
 /** A start-up chore run on a host `up` started: `nginx.start` on the LB, `apps.start` on an app server. */
@@ -35,7 +35,7 @@ export async function runStartChores(
   })
   const outcomes = await fanOut(jobs, options.concurrency, async (job) => {
     const target = remoteTargetFor(profile.account(job.account), job.instance)
-    const connect = {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey, retryForMs: options.sshRetryMs ?? 120_000}
+    const connect = {knownHosts: new KnownHosts(), acceptNewHostKey: options.acceptNewHostKey, retryForMs: options.sshRetryMs ?? sshBootWaitMs()}
     await withRemote(target, connect, (sh) => sh.execOrThrow(job.command, {timeoutMs: remoteTimeoutMs()}))
   })
   return jobs.map((job, i): ChoreOutcome => {

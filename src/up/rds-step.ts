@@ -5,6 +5,7 @@ import type {FleetInstances} from '../fleet/read-instances.js'
 import type {Profile} from '../profile/load.js'
 import {switchRdsPublic} from '../rds/switch.js'
 import type {RdsPublicResult} from '../rds/types.js'
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {StateStore} from '../state/json-store.js'
 import type {Cancel} from '../util/cancel.js'
 import type {PreparedUp} from './prepare.js'
@@ -43,7 +44,7 @@ export async function rdsStep(
       dryRun: false,
       concurrency: options.concurrency,
       acceptNewHostKey: options.acceptNewHostKey,
-      sshRetryMs: 120_000,
+      sshRetryMs: sshBootWaitMs(),
       cancel: options.cancel,
       onStep: (label) => options.onPhase('rds', 'syncing', label),
     })

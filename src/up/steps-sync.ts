@@ -2,6 +2,7 @@ import type {AwsProvider} from '../aws/provider.js'
 import {type ErrorInfo, toErrorInfo} from '../errors.js'
 import type {FleetInstances} from '../fleet/read-instances.js'
 import type {Profile} from '../profile/load.js'
+import {sshBootWaitMs} from '../remote/timeouts.js'
 import type {StateStore} from '../state/json-store.js'
 import {type SyncResult, upstreamSync} from '../upstream/sync.js'
 import type {Cancel} from '../util/cancel.js'
@@ -31,7 +32,7 @@ export async function syncStep(profile: Profile, deps: {provider: AwsProvider; s
       concurrency: options.concurrency,
       acceptNewHostKey: options.acceptNewHostKey,
       instances,
-      sshRetryMs: options.sshRetryMs ?? 180_000,
+      sshRetryMs: options.sshRetryMs ?? sshBootWaitMs(),
       healthWaitMs: options.healthWaitMs,
       onStep: options.onStep,
       cancel: options.cancel,
