@@ -27,9 +27,9 @@ export interface ArchPlan {
 export async function planArchitecture(
   profile: Profile,
   deps: {aws: () => Promise<AwsProvider>; concurrency: number},
-  options: {archId: string; offline?: boolean},
+  options: {archId: string; offline?: boolean; command?: string},
 ): Promise<ArchPlan> {
-  requireSection(profile, 'architectures', 'fleet arch show')
+  requireSection(profile, 'architectures', options.command ?? 'fleet arch show')
   const architecture = architectureView(profile, options.archId)
   const desired = desiredState(profile, options.archId)
   if (options.offline) return {profile: profile.name, architecture, desired, plan: null, errors: [], instances: new Map()}

@@ -1,11 +1,12 @@
 import type {AwsProvider} from '../aws/provider.js'
 import {toErrorInfo, UsageError, type ErrorInfo} from '../errors.js'
 import type {InstanceView} from '../fleet/instances.js'
-import {type InstanceRead, readInstances} from '../fleet/read-instances.js'
+import type {FleetInstances, InstanceRead} from '../fleet/read-instances.js'
 import {remoteTargetFor} from '../fleet/targets.js'
 import type {CpuCredits} from '../plan/up-cost.js'
 import {type ObservedInstance, planUp, type UpPlan, upPlanInput} from '../plan/up-plan.js'
-import {architectureView, type ArchitectureView} from '../profile/architecture.js'
+import type {ArchitectureView} from '../profile/architecture.js'
+import {planArchitecture} from '../plan/service.js'
 import {type Profile, requireSection, resolveArchitecture} from '../profile/load.js'
 import {KnownHosts, withRemote} from '../remote/index.js'
 import {type AppliedState, type StateStore} from '../state/json-store.js'
@@ -51,8 +52,8 @@ export async function prepareUp(profile: Profile, deps: PrepareDeps, options: Pr
   requireSection(profile, 'nginx', 'fleet up')
   const applied = await deps.state.read<AppliedState>('applied')
   const {id, from} = resolveArchitecture(profile, options.archFlag, applied?.arch)
-  const arch = architectureView(profile, id)
-  const instances = await readInstances(profile, {provider: deps.provider, concurrency: options.concurrency})
+  // The plan service `arch show` prints: the architecture and every account read once.
+  const {architecture: arch, instances, errors} = await planArchitecture(profile, {aws: async () => deps.provider, concurrency: options.concurrency}, {archId: id, command: 'fleet up'})
   await checkLbType(profile, deps.provider, arch)
   if (options.ttlMs) {
     const targets = [...new Set([arch.lb.account!, ...arch.apps.map((a) => a.account)])].flatMap((account) => {
@@ -65,8 +66,7 @@ export async function prepareUp(profile: Profile, deps: PrepareDeps, options: Pr
   const {servers, note} = await readUpstreamNow(profile, instances, options)
   const actual = new Map([...instances].map(([name, r]): [string, ObservedInstance | null] => [name, r.instance ? observed(r.instance, credits.get(name)) : null]))
   const up = planUp(upPlanInput(profile, id, actual, servers))
-  const errors = [...instances].flatMap(([account, r]) => (r.error ? [{account, error: r.error}] : []))
-  return {arch, from, resumed: applied?.arch === id && applied.complete === false, up, instances, errors, upstreamNote: note}
+  return {arch, from, resumed: applied?.arch === id && applied.complete === false, up, instances: new Map(instances), errors, upstreamNote: note}
 }
 
 function observed(view: InstanceView, cpuCredits: CpuCredits | undefined): ObservedInstance {
@@ -88,7 +88,7 @@ async function checkLbType(profile: Profile, provider: AwsProvider, arch: Archit
 const burstable = /^(t2|t3|t3a|t4g)\./
 
 /** The CPU credit option of burstable instances: `unlimited` bills surplus credits under load. */
-async function readCredits(profile: Profile, provider: AwsProvider, instances: Map<string, InstanceRead>, concurrency: number): Promise<Map<string, CpuCredits>> {
+async function readCredits(profile: Profile, provider: AwsProvider, instances: FleetInstances, concurrency: number): Promise<Map<string, CpuCredits>> {
   const burst = [...instances].filter(([, r]) => r.instance && burstable.test(r.instance.type) && !['terminated', 'shutting-down'].includes(r.instance.state))
   const outcomes = await fanOut(burst, concurrency, async ([name, r]) => {
     const port = await (await provider.forAccount(profile.account(name))).instances()
@@ -103,7 +103,7 @@ async function readCredits(profile: Profile, provider: AwsProvider, instances: M
 }
 
 /** The upstream servers on the LB now (its files), for the plan's before/after; null when the LB is not running or cannot be read. */
-async function readUpstreamNow(profile: Profile, instances: Map<string, InstanceRead>, options: PrepareOptions): Promise<{servers: string[] | null; note: string | null}> {
+async function readUpstreamNow(profile: Profile, instances: FleetInstances, options: PrepareOptions): Promise<{servers: string[] | null; note: string | null}> {
   const nginx = profile.data.nginx!
   const lb = instances.get(nginx.on)?.instance
   if (!lb || lb.state !== 'running') return {servers: null, note: lb ? `the nginx host is ${lb.state}` : 'the nginx host could not be read'}
