@@ -6,7 +6,7 @@
 import type {HostSummary} from './host-summary.js'
 import type {AlertMatch} from './nginx-alerts.js'
 import {verdicts} from './verdict.js'
-import type {ArchInfo, EngineName, LoadtestReport, RunCost, StepRecord, StepResult} from './types.js'
+import type {LoadtestReport, StepRecord, StepResult} from './types.js'
 
 export interface StepHosts {
   /** The LB's figures; null when it could not be sampled. */
@@ -44,36 +44,12 @@ export function runId(startedAt: Date): string {
   return startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll(':', '-')
 }
 
-export interface ReportInput {
-  run: string
-  target: string
-  engine: EngineName
-  thinkMs: number
-  durationMs: number
-  architectures: ArchInfo[]
-  steps: StepRecord[]
-  cost: RunCost
-  /** The HTML page's path. */
-  report: string
-  interrupted?: boolean
-}
+/** What a report is built from: the JSON less what is derived (verdicts, costUsd); `interrupted` defaults to false. */
+export type ReportInput = Omit<LoadtestReport, 'verdicts' | 'costUsd' | 'interrupted'> & {interrupted?: boolean}
 
 /** The `loadtest` JSON, with a verdict per architecture that has steps. */
 export function buildReport(input: ReportInput): LoadtestReport {
-  return {
-    run: input.run,
-    target: input.target,
-    engine: input.engine,
-    thinkMs: input.thinkMs,
-    durationMs: input.durationMs,
-    architectures: input.architectures,
-    steps: input.steps,
-    verdicts: verdicts(input.steps),
-    costUsd: input.cost.totalUsd,
-    cost: input.cost,
-    report: input.report,
-    interrupted: input.interrupted ?? false,
-  }
+  return {...input, verdicts: verdicts(input.steps), costUsd: input.cost.totalUsd, interrupted: input.interrupted ?? false}
 }
 
 /** The total bytes through the LB over the run's steps (for the cost). */
