@@ -112,6 +112,10 @@ async function connectOnce(target: RemoteTarget, options: ConnectOptions, auth: 
     throw new Error('The server sent no host key')
   }
   await pinAfterConnect(ssh, target, options, pinned, offered)
+  // ssh2 leaves Nagle's algorithm on: each command's small packets then wait
+  // for delayed ACKs, 80-90 ms a command on loopback. OpenSSH sets
+  // TCP_NODELAY as well; with it a command costs what the host takes.
+  ssh.connection?.setNoDelay(true)
   debug('connected to %s', describeTarget(target))
   return new SshRemoteShell(ssh, target)
 }

@@ -5,6 +5,7 @@
 import type {TestProject} from 'vitest/node'
 
 import {startKeyring} from './keyring.ts'
+import {containProcessTree} from './process-tree.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +15,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The keyring's daemons end with the run, even a run that is killed.
+  containProcessTree()
   const keyring = await startKeyring()
   // Workers are forked after this point and inherit the variable; the
   // setupFile sets it again from inject() in case a pool does not.

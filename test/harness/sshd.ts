@@ -3,13 +3,21 @@
  * key, loopback addresses only, a free high port. It runs as the current user
  * (root on CI), and clients log in as that same user.
  *
- * sshd refuses SSH signal requests in root sessions, and the login shell
- * reads ~/.bashrc: both differ from an EC2 host's `ec2-user`. Set
- * FLEET_SSHD_LOGLEVEL=DEBUG2 to see what sshd does (`sshd.log()`).
+ * Every sshd runs in a mount namespace of its own (`unshare --mount`, root)
+ * where the machine's shell start-up files (`/etc/bash.bashrc`, the login
+ * user's `~/.bashrc`, `~/.profile`, ...) are masked by `/dev/null`: bash,
+ * started by sshd for each command, reads `~/.bashrc`, which on these
+ * machines runs `pyenv init` (half a second a command). An EC2 host's shell
+ * starts in milliseconds; so does a rig host's.
+ *
+ * sshd refuses SSH signal requests in root sessions: that still differs from
+ * an EC2 host's `ec2-user`. Set FLEET_SSHD_LOGLEVEL=DEBUG2 to see what sshd
+ * does (`sshd.log()`).
  */
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
+import {existsSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -33,6 +41,11 @@ export interface StartSshdOptions {
    * sit at the same path (e.g. each app server's `.env`). `target` must exist.
    */
   binds?: Array<{source: string; target: string}>
+  /**
+   * Let sessions read the shell start-up files (default false: masked). Only
+   * the harness test that proves the masking sets it.
+   */
+  readShellStartup?: boolean
 }
 
 export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa'
@@ -92,7 +105,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<Sshd> {
   const launch = async (): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       await writeFile(join(dir, 'sshd_config'), sshdConfig(dir, port, addresses, hostKeyTypes.map((type) => join(dir, `host_${type}`))))
-      const started = await spawnSshd(join(dir, 'sshd_config'), addresses.length, (text) => (output += text), options.binds ?? [])
+      const binds = [...(options.binds ?? []), ...(options.readShellStartup ? [] : shellStartupMasks())]
+      const started = await spawnSshd(join(dir, 'sshd_config'), addresses.length, (text) => (output += text), binds)
       if (started.ok) {
         child = started.child
         return
@@ -161,6 +175,8 @@ function sshdConfig(dir: string, port: number, addresses: string[], hostKeyFiles
     'StrictModes no',
     'UseDNS no',
     'PrintMotd no',
+    // No ~/.ssh/rc either: a rig host runs the command it is given, nothing else.
+    'PermitUserRC no',
     // Tests open many sessions at once; the default (10:30:100) drops some.
     'MaxStartups 200',
     'MaxSessions 100',
@@ -172,16 +188,26 @@ function sshdConfig(dir: string, port: number, addresses: string[], hostKeyFiles
 
 type Spawned = {ok: true; child: ChildProcess} | {ok: false; log: string}
 
-/** Starts sshd and resolves once it listens on every address, or has died. */
+/**
+ * The shell start-up files bash reads for a command sshd runs (as Debian
+ * builds it: the system and user bashrc even for a non-interactive shell
+ * started by sshd) or for a login shell, each masked by `/dev/null`; only
+ * those that exist can be, and need to be.
+ */
+export function shellStartupMasks(home = userInfo().homedir): Array<{source: string; target: string}> {
+  const files = ['/etc/bash.bashrc', '/etc/profile', ...['.bashrc', '.bash_profile', '.bash_login', '.profile'].map((name) => join(home, name))]
+  return files.filter((file) => existsSync(file)).map((target) => ({source: '/dev/null', target}))
+}
+
+/** Starts sshd in a mount namespace of its own with `binds` mounted; resolves once it listens on every address, or has died. */
 function spawnSshd(config: string, listeners: number, onOutput: (text: string) => void, binds: Array<{source: string; target: string}>): Promise<Spawned> {
   return new Promise((resolve) => {
     const args = ['-D', '-e', '-f', config]
     // unshare execs sh, which execs sshd: the child's pid stays sshd's.
     const mounts = binds.map((_b, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(' && ')
     const script = `${mounts} && shift ${2 * binds.length} && exec "$@"`
-    const command: [string, string[]] =
-      binds.length === 0 ? [SSHD, args] : ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', ...binds.flatMap((b) => [b.source, b.target]), SSHD, ...args]]
-    const child = track(spawn(command[0], command[1], {stdio: ['ignore', 'ignore', 'pipe']}))
+    const unshare = ['--mount', '--propagation', 'private', '--', 'sh', '-c', binds.length === 0 ? 'exec "$@"' : script, 'sh', ...binds.flatMap((b) => [b.source, b.target]), SSHD, ...args]
+    const child = track(spawn('unshare', unshare, {stdio: ['ignore', 'ignore', 'pipe']}))
     let log = ''
     let listening = 0
     const timer = setTimeout(() => {
