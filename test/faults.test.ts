@@ -7,7 +7,7 @@
  * was lost (the fleet is the plan's or the old state, the hosts' files whole)
  * and that the re-run converges; the table of what each left is printed.
  */
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {type FleetRun, runFleet, startFleet} from './harness/moto.ts'
 import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
@@ -97,12 +97,12 @@ describe('faults during up and rds-public, each followed by a converging re-run'
     const slow = rig.proxy.slowAws()
     slow.slowDb('parking-db', {availableMs: 500, modifyingMs: 8000})
     const run = startFleet(['rds-public', 'off', '--profile', rig.name, '--json'], {env: env(), timeoutMs: 120_000})
-    await new Promise((r) => setTimeout(r, 4000))
+    // Ctrl-C once the flag is asked for and fleet waits for AWS to apply it.
+    await vi.waitUntil(() => rig.proxy.count({action: 'ModifyDBInstance'}) > 0 && /waiting for parking-db/.test(run.stderr()), {timeout: 60_000, interval: 25})
     run.kill('SIGINT')
     const out = await run.done
     expect([130, 0]).toContain(out.exitCode)
     const state = await left()
-    await new Promise((r) => setTimeout(r, 5000))
     const again = await fleet(['rds-public', 'off'])
     expect(again.exitCode, again.stderr.slice(-800)).toBe(0)
     table.push({fault: 'Ctrl-C during the DB wait', command: 'fleet rds-public off', exit: out.exitCode, left: state, rerun: again.exitCode})

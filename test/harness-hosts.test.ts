@@ -11,12 +11,13 @@ import {userInfo} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {describe, expect, it, onTestFinished} from 'vitest'
+import {describe, expect, it, onTestFinished, vi} from 'vitest'
 
-import {pidsIn} from './harness/process-tree.ts'
+import {pidsIn, processTree} from './harness/process-tree.ts'
 import {tempDir} from './harness/temp-dirs.ts'
 
-const PROBES = fileURLToPath(new URL('./harness/probes/', import.meta.url))
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const PROBES = join(ROOT, 'test', 'harness', 'probes')
 
 /** Runs a probe script with this Node (type stripping) and resolves with its exit code and output. */
 function runProbe(args: string[], wrap: string[] = []): {child: ChildProcess; stdout(): string; done: Promise<{code: number | null; stdout: string; stderr: string}>} {
@@ -28,15 +29,6 @@ function runProbe(args: string[], wrap: string[] = []): {child: ChildProcess; st
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const done = new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => child.once('close', (code) => resolve({code, stdout, stderr})))
   return {child, stdout: () => stdout, done}
-}
-
-/** Resolves once `check` holds, polling every 50 ms; rejects with `what` after `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 async function commandOf(pid: number): Promise<string> {
@@ -72,25 +64,36 @@ describe('rig hosts', () => {
   })
 })
 
-describe('a test process killed mid-file', () => {
-  it('leaves no process behind: moto, sshd and its sessions, nginx and its workers', async () => {
-    // Given the story rig started by a process that contains its tree, with a remote command hanging on an app host
-    const probe = runProbe([join(PROBES, 'killed-rig.ts'), '140'])
-    // The probe's tree is its own: should an assertion fail before the kill, it still ends here.
-    onTestFinished(() => void probe.child.kill('SIGKILL'))
-    await until(() => probe.stdout().includes('\n') || probe.child.exitCode !== null, 'the probe to start the rig', 50_000)
-    if (probe.child.exitCode !== null) throw new Error(`the probe ended before the rig was up:\n${(await probe.done).stderr}`)
-    const {cgroup} = JSON.parse(probe.stdout()) as {cgroup: string}
-    await until(async () => (await Promise.all(pidsIn(cgroup).map(commandOf))).some((c) => c.startsWith('sleep 600')), 'the remote command to run')
-    const commands = await Promise.all(pidsIn(cgroup).map(commandOf))
-    for (const peer of [/moto_server/, /sshd/, /nginx: master/, /nginx: worker/, /^sleep 600/]) expect(commands.some((c) => peer.test(c)), `${peer}`).toBe(true)
-    const pids = pidsIn(cgroup).filter((pid) => pid !== probe.child.pid)
+describe('a test run killed mid-file', () => {
+  // Starts a vitest run of its own (its keyring, a worker with the story rig): about 10 s.
+  it('leaves no process behind: the keyring, moto, sshd and its sessions, nginx and its workers', async () => {
+    // Given a vitest run whose test holds the story rig and a remote command hanging on an app host
+    const ready = join(tempDir('fleet-killed-'), 'ready')
+    const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
+    const run = spawn(process.execPath, [vitest, 'run', '--config', join(PROBES, 'vitest.config.ts')], {cwd: ROOT, env: {...process.env, FLEET_PROBE_READY: ready, FLEET_PROBE_BASE: '140'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    run.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    run.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const ended = new Promise((resolve) => run.once('close', resolve))
+    // Should an assertion fail before the kill, the run still ends here.
+    onTestFinished(() => void run.kill('SIGKILL'))
+    await vi.waitUntil(() => existsSync(ready) || run.exitCode !== null, {timeout: 60_000, interval: 50})
+    if (!existsSync(ready)) throw new Error(`the probe run ended before its rig was up:\n${output}`)
+    const worker = Number(await readFile(ready, 'utf8'))
+    const tree = processTree()
+    if (!tree) throw new Error('this test process has no cgroup of its own (root and a cgroup file system are needed)')
+    const cgroups = [worker, run.pid].map((pid) => join(tree.dir, '..', String(pid)))
+    const inRun = () => cgroups.flatMap(pidsIn)
+    await vi.waitUntil(async () => (await Promise.all(inRun().map(commandOf))).some((c) => c.startsWith('sleep 600')), {timeout: 20_000, interval: 50})
+    const commands = await Promise.all(inRun().map(commandOf))
+    for (const peer of [/gnome-keyring-daemon/, /moto_server/, /sshd/, /nginx: master/, /nginx: worker/, /^sleep 600/]) expect(commands.some((c) => peer.test(c)), `${peer} in ${commands.join('\n')}`).toBe(true)
+    const pids = inRun()
 
-    // When it is killed with no chance to clean up
-    probe.child.kill('SIGKILL')
-    await probe.done
+    // When the runner is killed with no chance to clean up
+    run.kill('SIGKILL')
+    await ended
 
-    // Then every process it started ends, and its cgroup is removed
-    await until(() => pids.every((pid) => !existsSync(`/proc/${pid}`)) && !existsSync(cgroup), 'every process of the killed probe to end')
-  }, 90_000)
+    // Then every process the run started ends, and its cgroups are removed
+    await vi.waitUntil(() => pids.every((pid) => !existsSync(`/proc/${pid}`)) && cgroups.every((dir) => !existsSync(dir)), {timeout: 20_000, interval: 50})
+  }, 120_000)
 })

@@ -2,7 +2,7 @@ import {mkdir, mkdtemp, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {Locks} from './locks.js'
 
@@ -23,7 +23,8 @@ describe('Locks', () => {
       await new Promise<void>((resolve) => (release = resolve))
       order.push('first out')
     })
-    await new Promise((r) => setTimeout(r, 50))
+    // The first run holds the lock once its callback runs.
+    await vi.waitUntil(() => release !== undefined)
     await expect(locks('fleet down', {waitMs: 300}).profile('p', async () => order.push('second'))).rejects.toMatchObject({
       code: 'ProfileLocked',
       exitCode: 4,
@@ -37,7 +38,7 @@ describe('Locks', () => {
   it('lets a waiting run in once the first is done, and other profiles at once', async () => {
     let release!: () => void
     const first = locks('a').profile('p', () => new Promise<void>((resolve) => (release = resolve)))
-    await new Promise((r) => setTimeout(r, 50))
+    await vi.waitUntil(() => release !== undefined)
     await expect(locks('b', {waitMs: 300}).profile('other', async () => 'other ran')).resolves.toBe('other ran')
     const second = locks('c', {waitMs: 5000}).profile('p', async () => 'second ran')
     release()
@@ -57,10 +58,10 @@ describe('Locks', () => {
   it('keys instance locks by instance id, whatever the profile, and says whose lock a run waits for', async () => {
     let release!: () => void
     const first = new Locks({command: 'fleet upstream sync', profile: 'one'}, {}, dir).instances(['i-b', 'i-a'], () => new Promise<void>((r) => (release = r)))
-    await new Promise((r) => setTimeout(r, 50))
+    await vi.waitUntil(() => release !== undefined)
     const told: string[] = []
     const second = new Locks({command: 'fleet up', profile: 'two'}, {waitMs: 5000, onWait: (m) => told.push(m)}, dir).instances(['i-a'], async () => 'in')
-    await new Promise((r) => setTimeout(r, 200))
+    await vi.waitUntil(() => told.length > 0)
     expect(told).toEqual([expect.stringMatching(/^Waiting for the lock on instance i-a, held by `fleet upstream sync` \(profile one, pid \d+, since/)])
     release()
     await first
@@ -70,7 +71,7 @@ describe('Locks', () => {
   it('refuses with InstanceLocked (exit 4) when the instance stays locked', async () => {
     let release!: () => void
     const first = locks('fleet upstream sync').instances(['i-a'], () => new Promise<void>((r) => (release = r)))
-    await new Promise((r) => setTimeout(r, 50))
+    await vi.waitUntil(() => release !== undefined)
     await expect(locks('fleet up', {waitMs: 200}).instances(['i-z', 'i-a'], async () => 'never')).rejects.toMatchObject({code: 'InstanceLocked', exitCode: 4})
     release()
     await first
