@@ -52,6 +52,10 @@ async function faultCase(fault: string, args: string[], inject: () => void | Pro
   table.push({fault, command: `fleet ${args.join(' ')}`, exit: run.exitCode, left: state, rerun: again.exitCode})
 }
 
+// Each case takes 5-10 s: fleet runs four times (the faulty run, status and
+// upstream show for what it left, the re-run), and each up starts or stops
+// instances that take 300 ms a transition plus their status checks, some
+// waiting out a 2 s AWS deadline or the SDK's retry backoff.
 describe('faults during up and rds-public, each followed by a converging re-run', {timeout: 240_000}, () => {
   it('throttling on every start (retried by the SDK): nothing to see but the retries', async () => {
     await faultCase('throttled StartInstances (x1 per account)', ['up', '--arch', '2', '--yes'], () => rig.proxy.inject({kind: 'throttle', action: 'StartInstances', times: 2}), [0])
@@ -96,9 +100,14 @@ describe('faults during up and rds-public, each followed by a converging re-run'
   it('Ctrl-C while rds-public waits for AWS to apply the flag: exit 130, and a re-run converges', async () => {
     const slow = rig.proxy.slowAws()
     slow.slowDb('parking-db', {availableMs: 500, modifyingMs: 8000})
+    rig.proxy.clear()
     const run = startFleet(['rds-public', 'off', '--profile', rig.name, '--json'], {env: env(), timeoutMs: 120_000})
-    // Ctrl-C once the flag is asked for and fleet waits for AWS to apply it.
-    await vi.waitUntil(() => rig.proxy.count({action: 'ModifyDBInstance'}) > 0 && /waiting for parking-db/.test(run.stderr()), {timeout: 60_000, interval: 25})
+    // Ctrl-C once the flag is asked for and fleet polls AWS for it to apply (a look after the change).
+    const waiting = () => {
+      const asked = rig.proxy.requests({action: 'ModifyDBInstance'})[0]
+      return asked !== undefined && rig.proxy.requests({action: 'DescribeDBInstances'}).some((r) => r.startedAt > asked.startedAt)
+    }
+    await vi.waitUntil(waiting, {timeout: 60_000, interval: 25})
     run.kill('SIGINT')
     const out = await run.done
     expect([130, 0]).toContain(out.exitCode)

@@ -1,11 +1,11 @@
 /**
- * `fleet rds-public on|off|status` end to end with real peers: moto holds
- * the DB, its security group and the instances; the recording proxy's
- * slow-AWS mode keeps the DB `available`, then `modifying`, with its old
- * flag for a while after ModifyDBInstance (as AWS does) and proves the
- * order; three real sshd "hosts" hold real `.env` files (the story's file,
- * a CRLF one, one with its own mode and owner) and a restart script whose
- * runs the test reads back.
+ * `fleet rds-public on|off|status` end to end with real peers, on the story
+ * rig: moto holds the DB, its security group and the instances; the
+ * recording proxy's slow-AWS mode keeps the DB `available`, then
+ * `modifying`, with its old flag for a while after ModifyDBInstance (as AWS
+ * does) and proves the order; the rig's three real sshd app hosts hold real
+ * `.env` files (the story's file, a CRLF one, one with its own mode and
+ * owner) and a restart script whose runs the test reads back.
  */
 import {chown, stat} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -13,29 +13,23 @@ import {join} from 'node:path'
 import {DescribeSecurityGroupRulesCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type AppHosts, mtimeOf, startAppHosts} from './harness/app-hosts.ts'
-import {type LatencyProxy, startLatencyProxy} from './harness/latency-proxy.ts'
-import {accountEc2, type FleetRun, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {seedDb} from './harness/rds.ts'
+import {mtimeOf} from './harness/app-hosts.ts'
+import {accountEc2, type FleetRun, runFleet} from './harness/moto.ts'
+import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
 
-const APP_IPS = ['127.0.0.51', '127.0.0.52', '127.0.0.53']
-const LB_IP = '127.0.0.50'
 const SECRETS = ['PubPw-5ecret', 'PrivPw-5ecret', 'EnvPw-5ecret']
 const PUBLIC = 'jdbc:mysql://{endpoint}:{port}/parking?user=admin&password=PubPw-5ecret'
 const PRIVATE = 'jdbc:mysql://admin:PrivPw-5ecret@{lb.privateIp}:3306/parking'
 const READS = /^(Describe|Get|List|AssumeRole$)/
 
-let moto: Moto
-let proxy: LatencyProxy
-let apps: AppHosts
+let rig: StoryRig
 let dbGroup: string
 let profile: string
 let endpoint: string
-const ids = {lb: uniqueAccountId(), a1: uniqueAccountId(), a2: uniqueAccountId(), a3: uniqueAccountId()}
 const outputs: FleetRun[] = []
 
 /** The rendered URLs, once the DB's endpoint is known. */
-const urls = () => ({public: `jdbc:mysql://${endpoint}/parking?user=admin&password=PubPw-5ecret`, private: `jdbc:mysql://admin:PrivPw-5ecret@${LB_IP}:3306/parking`})
+const urls = () => ({public: `jdbc:mysql://${endpoint}/parking?user=admin&password=PubPw-5ecret`, private: `jdbc:mysql://admin:PrivPw-5ecret@${rig.addresses.lb}:3306/parking`})
 
 // app-1: the story's file, the public URL commented out under the private one.
 const story = (u = urls()) => ['# honorsParking', 'SPRING_PROFILES_ACTIVE=prod', `DB_URL=${u.private}`, `#DB_URL=${u.public}`, 'DB_USERNAME=admin', 'DB_PASSWORD=EnvPw-5ecret', ''].join('\n')
@@ -45,50 +39,37 @@ const crlf = (u: string) => `\uFEFFREDIS_HOST=redis.example.com\r\nDB_URL="${u}"
 // app-3: `export`, no final newline; its own mode and owner.
 const exported = (u: string) => `export DB_USERNAME=admin\nexport DB_URL=${u}\nexport JWT_SECRET=EnvPw-5ecret`
 
+// The story rig (moto behind the slow-AWS proxy, the LB and three app hosts
+// on 127.0.0.60-63), every instance running, parking-db in lb's account.
 beforeAll(async () => {
-  moto = await startMoto()
-  proxy = await startLatencyProxy({target: moto.endpoint, delayMs: 0})
-  apps = await startAppHosts(APP_IPS)
-  await seedAccount(proxy, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: LB_IP}]})
-  for (const [i, id] of [ids.a1, ids.a2, ids.a3].entries()) await seedAccount(proxy, {accountId: id, instances: [{tags: {fleet: 'app'}, privateIp: APP_IPS[i]}]})
-  const db = await seedDb(proxy, {accountId: ids.lb, identifier: 'parking-db', withInternetGateway: true, securityGroup: true})
-  dbGroup = db.groupId!
-  const dir = tempDir('fleet-rds-')
-  const account = (id: string, tag: string, extra: object = {}) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ...extra})
-  profile = await writeProfile(dir, {
-    region: 'ap-northeast-2',
-    hub: {source: 'env'},
-    accounts: {
-      lb: account(ids.lb, 'lb'),
-      'app-1': account(ids.a1, 'app', {ssh: apps.hosts[0]!.ssh}),
-      'app-2': account(ids.a2, 'app', {ssh: apps.hosts[1]!.ssh}),
-      'app-3': account(ids.a3, 'app', {ssh: apps.hosts[2]!.ssh}),
-    },
-    nginx: {on: 'lb', config: '/etc/nginx/nginx.conf', upstreamFile: '/etc/nginx/conf.d/fleet.conf', upstream: 'backend'},
-    apps: {port: 8080, restart: apps.restart},
-    rds: {account: 'lb', instance: 'parking-db', envFile: apps.envFile, key: 'DB_URL', public: PUBLIC, private: PRIVATE},
+  rig = await startStoryRig({base: 60, state: 'running', name: 'rds-public', dbs: [{identifier: 'parking-db', account: 'lb', withInternetGateway: true, securityGroup: true}]})
+  dbGroup = rig.dbs['parking-db']!.groupId!
+  // The first test starts from hosts without a .env.
+  await Promise.all(rig.apps.hosts.map((h) => h.removeEnv()))
+  profile = await rig.writeProfile({
+    accounts: {lb: rig.account('lb'), 'app-1': rig.account('app-1'), 'app-2': rig.account('app-2'), 'app-3': rig.account('app-3')},
+    apps: {port: 8080, restart: rig.apps.restart},
+    rds: {account: 'lb', instance: 'parking-db', envFile: rig.apps.envFile, key: 'DB_URL', public: PUBLIC, private: PRIVATE},
     architectures: {'6': {apps: ['app-1', 'app-2', 'app-3']}},
   }, 'rds-main')
-})
+}, 120_000)
 
 afterAll(async () => {
-  await apps?.stop()
-  await proxy?.stop()
-  await moto?.stop()
+  await rig?.stop()
 })
 
 async function fleet(args: string[], extra: Record<string, string> = {}): Promise<FleetRun> {
-  const env = fleetEnv(proxy, {FLEET_WAIT_MIN_DELAY: '0.1', FLEET_WAIT_MAX_DELAY: '0.2', ...extra})
+  const env = {...rig.env, FLEET_WAIT_MIN_DELAY: '0.1', FLEET_WAIT_MAX_DELAY: '0.2', ...extra}
   const run = await runFleet(['rds-public', ...args, '--profile', profile, '--arch', '6'], {env})
   outputs.push(run)
   return run
 }
 
-const envs = () => Promise.all(apps.hosts.map((h) => h.env()))
-const restarts = () => Promise.all(apps.hosts.map((h) => h.restarts()))
+const envs = () => Promise.all(rig.apps.hosts.map((h) => h.env()))
+const restarts = () => Promise.all(rig.apps.hosts.map((h) => h.restarts()))
 
 async function fleetRules(): Promise<string[]> {
-  const ec2 = await accountEc2(moto, ids.lb)
+  const ec2 = await accountEc2(rig.moto, rig.ids.lb)
   const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({Filters: [{Name: 'group-id', Values: [dbGroup]}]}))).SecurityGroupRules ?? []
   ec2.destroy()
   return rules.filter((r) => r.Description === 'fleet:rds-main' && !r.IsEgress).map((r) => `${r.CidrIpv4} ${r.FromPort}`).sort()
@@ -103,14 +84,14 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
     expect(first.exitCode, first.stderr).toBe(3)
     const out = JSON.parse(first.stdout)
     expect(out.servers[0].error).toMatchObject({code: 'EnvFileMissing'})
-    expect(out.servers[0].error.message).toContain(`rds.envFile ${apps.envFile} does not exist on app-1`)
+    expect(out.servers[0].error.message).toContain(`rds.envFile ${rig.apps.envFile} does not exist on app-1`)
     endpoint = `${out.endpoint}:${out.port}`
     expect(out.port).toBe(3306)
     // The hosts' files, now that the endpoint is known
-    await apps.hosts[0]!.setEnv(story())
-    await apps.hosts[1]!.setEnv(crlf(urls().private))
-    await apps.hosts[2]!.setEnv(exported(urls().private), 0o640)
-    await chown(join(apps.hosts[2]!.dir, '.env'), 1234, 1234)
+    await rig.apps.hosts[0]!.setEnv(story())
+    await rig.apps.hosts[1]!.setEnv(crlf(urls().private))
+    await rig.apps.hosts[2]!.setEnv(exported(urls().private), 0o640)
+    await chown(join(rig.apps.hosts[2]!.dir, '.env'), 1234, 1234)
     originals = await envs()
 
     const run = await fleet(['status', '--json'])
@@ -137,7 +118,7 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
   })
 
   it('on --dry-run --json: the AWS change, the rules and each .env diff, masked, and nothing changed', async () => {
-    proxy.clear()
+    rig.proxy.clear()
     // (with every debug channel on: no password in the debug output either)
     const run = await fleet(['on', '--dry-run', '--json'], {DEBUG: '*'})
     expect(run.exitCode, run.stderr).toBe(0)
@@ -147,15 +128,15 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
     for (const rule of out.securityGroup.authorized) expect(rule).toMatch(new RegExp(`^${dbGroup} tcp/3306 from [\\d.]+/32$`))
     expect(out.servers.map((s: {outcome: string}) => s.outcome)).toEqual(['switched', 'switched', 'switched'])
     const [d1, d2, d3] = out.servers.map((s: {diff: string}) => s.diff)
-    expect(d1).toContain(`-DB_URL=jdbc:mysql://admin:****@${LB_IP}:3306/parking`)
-    expect(d1).toContain(`+#DB_URL=jdbc:mysql://admin:****@${LB_IP}:3306/parking`)
+    expect(d1).toContain(`-DB_URL=jdbc:mysql://admin:****@${rig.addresses.lb}:3306/parking`)
+    expect(d1).toContain(`+#DB_URL=jdbc:mysql://admin:****@${rig.addresses.lb}:3306/parking`)
     expect(d1).toContain('+DB_URL=jdbc:mysql://')
     // (masking errs on the side of hiding: the closing quote goes with the password)
     expect(d2).toMatch(/\+DB_URL="jdbc:mysql:\/\/.*password=\*\*\*\*/)
     expect(d2).toContain(' DB_PASSWORD=****')
     expect(d3).toContain('-export DB_URL=')
     expect(await envs()).toEqual(originals)
-    expect(proxy.records.map((r) => r.action).filter((a) => !READS.test(a ?? ''))).toEqual([])
+    expect(rig.proxy.records.map((r) => r.action).filter((a) => !READS.test(a ?? ''))).toEqual([])
     expect((await restarts()).flat()).toEqual([])
 
     const human = await fleet(['on', '--dry-run'])
@@ -164,8 +145,8 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
   })
 
   it('on: the flag applied (not a first `available` with the old flag) before any .env says public', async () => {
-    proxy.slowAws({dbs: {'parking-db': {availableMs: 300, modifyingMs: 900}}})
-    proxy.clear()
+    rig.slow.slowDb('parking-db', {availableMs: 300, modifyingMs: 900})
+    rig.proxy.clear()
     const run = await fleet(['on', '--json'])
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
@@ -175,16 +156,16 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
     }
 
     // The order, from the proxy's records and the hosts' clocks
-    const modify = proxy.requests({action: 'ModifyDBInstance'})
+    const modify = rig.proxy.requests({action: 'ModifyDBInstance'})
     expect(modify).toHaveLength(1)
-    const describes = proxy.requests({action: 'DescribeDBInstances'}).filter((r) => r.startedAt >= modify[0]!.startedAt)
+    const describes = rig.proxy.requests({action: 'DescribeDBInstances'}).filter((r) => r.startedAt >= modify[0]!.startedAt)
     expect(describes.some((r) => r.rewritten === 'db')).toBe(true)
     const applied = describes.find((r) => r.rewritten === undefined)!
     expect(applied.startedAt - modify[0]!.startedAt).toBeGreaterThanOrEqual(1100)
-    const authorize = proxy.requests({action: 'AuthorizeSecurityGroupIngress'})
+    const authorize = rig.proxy.requests({action: 'AuthorizeSecurityGroupIngress'})
     expect(authorize).toHaveLength(1)
     expect(authorize[0]!.startedAt).toBeGreaterThanOrEqual(applied.endedAt!)
-    for (const host of apps.hosts) {
+    for (const host of rig.apps.hosts) {
       expect(await mtimeOf(host)).toBeGreaterThanOrEqual(authorize[0]!.endedAt!)
       const log = await host.restarts()
       expect(log).toHaveLength(1)
@@ -197,9 +178,9 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
     expect(e1!.toString()).toBe(storyOn())
     expect(e2!.toString()).toBe(crlf(urls().public))
     expect(e3!.toString()).toBe(exported(urls().public))
-    const st = await stat(join(apps.hosts[2]!.dir, '.env'))
+    const st = await stat(join(rig.apps.hosts[2]!.dir, '.env'))
     expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o640, 1234, 1234])
-    const backup = await stat(join(apps.hosts[2]!.dir, '.env.fleet-backup'))
+    const backup = await stat(join(rig.apps.hosts[2]!.dir, '.env.fleet-backup'))
     expect([backup.mode & 0o7777, backup.uid, backup.gid]).toEqual([0o640, 1234, 1234])
 
     // The DB's group admits the three app servers' public IPs, marked
@@ -208,10 +189,10 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
   })
 
   it('on again: converged, read calls only, no .env written, no restart', async () => {
-    proxy.slowAws().off()
+    // (parking-db stays slowed: a converged run sends no ModifyDBInstance, so no window opens)
     const before = await envs()
-    const inodes = await Promise.all(apps.hosts.map(async (h) => (await stat(join(h.dir, '.env'))).mtimeMs))
-    proxy.clear()
+    const inodes = await Promise.all(rig.apps.hosts.map(async (h) => (await stat(join(h.dir, '.env'))).mtimeMs))
+    rig.proxy.clear()
     const run = await fleet(['on', '--json'])
     expect(run.exitCode, run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
@@ -221,11 +202,11 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
       ['unchanged', 'public'],
       ['unchanged', 'public'],
     ])
-    const actions = proxy.records.map((r) => r.action ?? '?')
+    const actions = rig.proxy.records.map((r) => r.action ?? '?')
     expect(actions.filter((a) => !READS.test(a))).toEqual([])
     expect(actions).toContain('DescribeDBInstances')
     expect(await envs()).toEqual(before)
-    expect(await Promise.all(apps.hosts.map(async (h) => (await stat(join(h.dir, '.env'))).mtimeMs))).toEqual(inodes)
+    expect(await Promise.all(rig.apps.hosts.map(async (h) => (await stat(join(h.dir, '.env'))).mtimeMs))).toEqual(inodes)
     expect((await restarts()).map((l) => l.length)).toEqual([1, 1, 1])
 
     const human = await fleet(['on'])
@@ -241,8 +222,8 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
   })
 
   it('off: every .env private and restarted before the flag goes off, then the rules revoked; the files are the originals again', async () => {
-    proxy.slowAws({dbs: {'parking-db': {availableMs: 200, modifyingMs: 500}}})
-    proxy.clear()
+    rig.slow.slowDb('parking-db', {availableMs: 200, modifyingMs: 500})
+    rig.proxy.clear()
     const run = await fleet(['off', '--json'])
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
@@ -253,25 +234,24 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
       ['private', 'switched'],
     ])
     expect(out.warnings.join('\n')).toMatch(/app-1, app-2, app-3 are in another account than the database's \(lb\) and cannot reach a private endpoint/)
-    const modify = proxy.requests({action: 'ModifyDBInstance'})
+    const modify = rig.proxy.requests({action: 'ModifyDBInstance'})
     expect(modify).toHaveLength(1)
-    for (const host of apps.hosts) {
+    for (const host of rig.apps.hosts) {
       expect(await mtimeOf(host)).toBeLessThan(modify[0]!.startedAt)
       const log = await host.restarts()
       expect(log).toHaveLength(2)
       expect(log[1]!.at).toBeLessThanOrEqual(modify[0]!.startedAt)
       expect(log[1]!.line).toContain('PrivPw-5ecret')
     }
-    const revoke = proxy.requests({action: 'RevokeSecurityGroupIngress'})
+    const revoke = rig.proxy.requests({action: 'RevokeSecurityGroupIngress'})
     expect(revoke).toHaveLength(1)
-    const applied = proxy.requests({action: 'DescribeDBInstances'}).filter((r) => r.startedAt > modify[0]!.startedAt && r.rewritten === undefined)[0]!
+    const applied = rig.proxy.requests({action: 'DescribeDBInstances'}).filter((r) => r.startedAt > modify[0]!.startedAt && r.rewritten === undefined)[0]!
     expect(revoke[0]!.startedAt).toBeGreaterThanOrEqual(applied.endedAt!)
     expect(await fleetRules()).toEqual([])
     // off(on(f)) == f
     expect(await envs()).toEqual(originals)
-    const st = await stat(join(apps.hosts[2]!.dir, '.env'))
+    const st = await stat(join(rig.apps.hosts[2]!.dir, '.env'))
     expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o640, 1234, 1234])
-    proxy.slowAws().off()
   })
 
   it('no password reached stdout or stderr of any run', () => {
