@@ -1,75 +1,118 @@
 /**
- * `fleet upstream sync` under faults, with real peers (moto, sshd, nginx,
- * three backends): whatever goes wrong inside the apply, the host is left
- * either byte-identical to before or fully applied and loaded, and a re-run
+ * `fleet upstream sync` under faults, with real peers on the story rig
+ * (moto behind the slow-AWS proxy, the LB's sshd, nginx, three backends):
+ * whatever goes wrong inside the apply, the host is left either
+ * byte-identical to before or fully applied and loaded, and a re-run
  * converges. Each test breaks one thing on purpose.
  */
 import {execFile} from 'node:child_process'
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type Backends, startBackends} from './harness/backends.ts'
-import {fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
-import {type Sshd, startSshd} from './harness/sshd.ts'
+import {runFleet, type RunningFleet, startFleet} from './harness/moto.ts'
+import type {Nginx} from './harness/nginx.ts'
+import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
 
 const run = promisify(execFile)
-const APP_IPS = ['127.0.0.21', '127.0.0.22', '127.0.0.23']
-const LB_IP = '127.0.0.20'
 
-const storyConfig = storyNginxConfig
+let rig: StoryRig
 
-let moto: Moto
-let sshd: Sshd
-let backends: Backends
-const ids = {lb: uniqueAccountId(), a1: uniqueAccountId(), a2: uniqueAccountId(), a3: uniqueAccountId()}
-
+// The rig's set-up (moto, the proxy, four sshd hosts, backends, nginx, seeding) takes about 4 s; 120 s for a loaded machine.
 beforeAll(async () => {
-  moto = await startMoto()
-  sshd = await startSshd()
-  backends = await startBackends(APP_IPS)
-  await seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: LB_IP}]})
-  for (const [i, id] of [ids.a1, ids.a2, ids.a3].entries()) await seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'app'}, privateIp: APP_IPS[i]}]})
-})
+  rig = await startStoryRig({base: 20, state: 'running', dbs: [], name: 'upstream-faults'})
+}, 120_000)
 
 afterAll(async () => {
-  await backends?.stop()
-  await sshd?.dispose()
-  await moto?.stop()
+  await rig?.stop()
 })
 
-const port = () => backends.servers[0]!.port
+const port = () => rig.backends.servers[0]!.port
+const appIps = () => rig.addresses.apps
 const upstreamFileOf = (nginx: Nginx) => join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
 const exists = (path: string) => stat(path).then(() => true, () => false)
 
 async function profileFor(nginx: Nginx, nginxOverrides: object = {}, name = `faults-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
-  const account = (id: string, tag: string, extra: object = {}) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ...extra})
-  return writeProfile(nginx.prefix, {
-    region: 'ap-northeast-2',
-    hub: {source: 'env'},
-    accounts: {
-      lb: account(ids.lb, 'lb', {ssh: {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}}),
-      'app-1': account(ids.a1, 'app'),
-      'app-2': account(ids.a2, 'app'),
-      'app-3': account(ids.a3, 'app'),
-    },
-    nginx: {on: 'lb', config: nginx.confPath, upstreamFile: upstreamFileOf(nginx), upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private', ...nginxOverrides},
+  return rig.writeProfile({
+    accounts: Object.fromEntries(['lb', 'app-1', 'app-2', 'app-3'].map((a) => [a, rig.account(a)])),
+    nginx: {...rig.nginxSection(nginx), ...nginxOverrides},
     apps: {port: port()},
     architectures: {'6': {apps: ['app-1', 'app-2', 'app-3'], nginx: {keepalive: 16}}, '3': {apps: ['app-1', 'app-2']}},
+    rds: null,
+    autoStop: null,
   }, name)
 }
 
-/** A fresh nginx on the story's config with one live server; stopped after `use`. */
+/** A nginx of its own on the story's config with one live server (app-1's); stopped after `use`. */
 async function withNginx(use: (nginx: Nginx) => Promise<void>, extraHttp = ''): Promise<void> {
-  const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`], extraHttp)})
+  const nginx = await rig.startNginx(extraHttp)
   try {
     await use(nginx)
   } finally {
     await nginx.stop()
   }
+}
+
+/** Polls `check` every 25 ms until it holds; fails naming `what` after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** Waits for `path` to appear, failing at once when the fleet run ends first. */
+async function fileWrittenDuring(fleet: RunningFleet, path: string): Promise<void> {
+  let ended = false
+  fleet.done.then(() => (ended = true), () => (ended = true))
+  await until(async () => {
+    if (ended) throw new Error(`fleet ended before ${path} appeared\nstdout:\n${fleet.stdout()}\nstderr:\n${fleet.stderr()}`)
+    return exists(path)
+  }, path)
+}
+
+const procStatus = (pid: number) => readFile(`/proc/${pid}/status`, 'utf8').catch(() => null)
+/** Neither the process nor its threads have a signal pending: each one sent has been taken. */
+const nonePending = (status: string) => /^SigPnd:\s*0+$/m.test(status) && /^ShdPnd:\s*0+$/m.test(status)
+
+/** Resolves once `pid` has taken every signal sent to it (a Ctrl-C sent is then a Ctrl-C received). */
+async function signalsTaken(pid: number): Promise<void> {
+  await until(async () => {
+    const status = await procStatus(pid)
+    if (status === null) throw new Error(`process ${pid} is gone`)
+    return nonePending(status)
+  }, `process ${pid} to take its signals`)
+}
+
+/**
+ * Resolves once nginx has acted on every reload it was sent since its workers
+ * were `before` (`nginx -s reload` only sends the signal: until nginx acts on
+ * it, old workers answer with the old upstream): none of those workers is
+ * left, the master runs exactly the workers its config on disk asks for (after
+ * a reload it keeps the old ones for 100 ms beside the new), none of them is
+ * shutting down, and the master sleeps with no signal pending (a reload not
+ * taken yet is a pending SIGHUP).
+ */
+async function reloadDone(nginx: Nginx, before: number[]): Promise<void> {
+  const master = Number((await readFile(nginx.pidFile, 'utf8')).trim())
+  await until(async () => {
+    const workers = await nginx.workers()
+    if (workers.length === 0 || workers.some((pid) => before.includes(pid))) return false
+    const asked = /^\s*worker_processes\s+(\w+)\s*;/m.exec(await readFile(nginx.confPath, 'utf8'))?.[1] ?? '1'
+    if (workers.length !== (asked === 'auto' ? availableParallelism() : Number(asked))) return false
+    const masterStatus = await procStatus(master)
+    if (masterStatus === null || !/^State:\s+S/m.test(masterStatus) || !nonePending(masterStatus)) return false
+    for (const pid of workers) {
+      const status = await procStatus(pid)
+      if (status === null || !nonePending(status)) return false
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('shutting down')) return false
+    }
+    return true
+  }, 'nginx to finish its reload')
 }
 
 /** Everything under the prefix that is not nginx's own (logs, temp folders): the files a sync may leave. */
@@ -84,9 +127,9 @@ async function files(nginx: Nginx): Promise<Record<string, string>> {
 
 /** Which backends a few requests through nginx reach. */
 async function reached(nginx: Nginx, n = 6): Promise<number> {
-  backends.clear()
+  rig.backends.clear()
   for (let i = 0; i < n; i++) await (await fetch(`${nginx.url}/x/${i}`)).text()
-  return backends.servers.filter((b) => b.requests.length > 0).length
+  return rig.backends.servers.filter((b) => b.requests.length > 0).length
 }
 
 /**
@@ -98,19 +141,22 @@ const afterWrite = (nginx: Nginx, fault: string) => `if [ -e ${upstreamFileOf(ng
 
 /** The sync to architecture 6 converges once the fault is gone. */
 async function convergesAfter(nginx: Nginx, file: string): Promise<void> {
-  const again = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+  const workers = await nginx.workers()
+  const again = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
   expect(again.exitCode, again.stdout + again.stderr).toBe(0)
   expect(JSON.parse(again.stdout)).toMatchObject({reloaded: true, error: null})
+  await reloadDone(nginx, workers)
   expect(await reached(nginx)).toBe(3)
 }
 
 describe('upstream sync under faults inside the apply', () => {
+  // Takes the 2 s remote deadline (FLEET_REMOTE_TIMEOUT) before fleet gives up, then a converging re-run.
   it('an nginx.test that hangs past the remote deadline: the files are put back, nothing is reloaded', async () => {
     await withNginx(async (nginx) => {
       const good = await profileFor(nginx)
       const hung = await profileFor(nginx, {test: afterWrite(nginx, 'sleep 30')})
       const before = await files(nginx)
-      const out = await runFleet(['upstream', 'sync', '--profile', hung, '--arch', '6', '--json'], {env: fleetEnv(moto, {FLEET_REMOTE_TIMEOUT: '2'})})
+      const out = await runFleet(['upstream', 'sync', '--profile', hung, '--arch', '6', '--json'], {env: {...rig.env, FLEET_REMOTE_TIMEOUT: '2'}})
       expect(out.exitCode, out.stderr).toBe(3)
       const json = JSON.parse(out.stdout)
       expect(json).toMatchObject({rolledBack: true, reloaded: false, error: {code: 'RemoteCommandTimeout'}})
@@ -129,7 +175,7 @@ describe('upstream sync under faults inside the apply', () => {
       const dropper = `[ -e ${once} ] || { touch ${once}; p=$$; while c=$(cat /proc/$p/comm); [ "\${c#sshd}" = "$c" ]; do p=$(awk '{print $4}' /proc/$p/stat); done; kill -9 $p; sleep 5; }`
       const dropping = await profileFor(nginx, {test: afterWrite(nginx, dropper)})
       const before = await files(nginx)
-      const out = await runFleet(['upstream', 'sync', '--profile', dropping, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const out = await runFleet(['upstream', 'sync', '--profile', dropping, '--arch', '6', '--json'], {env: rig.env})
       expect(out.exitCode, out.stderr).toBe(3)
       const json = JSON.parse(out.stdout)
       expect(json).toMatchObject({rolledBack: true, reloaded: false, error: {code: 'SshConnectionLost'}})
@@ -148,13 +194,15 @@ describe('upstream sync under faults inside the apply', () => {
       const marker = join(nginx.prefix, 'testing')
       const slow = await profileFor(nginx, {test: afterWrite(nginx, `touch ${marker}; sleep 20`)})
       const before = await files(nginx)
-      const fleet = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env: fleetEnv(moto)})
-      while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 25))
+      const fleet = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env: rig.env})
+      await fileWrittenDuring(fleet, marker)
       fleet.kill('SIGINT')
-      await new Promise((r) => setTimeout(r, 200))
+      // The second Ctrl-C only once fleet has taken the first: two sent together may arrive as one.
+      await signalsTaken(fleet.pid)
       fleet.kill('SIGINT')
       const out = await fleet.done
       expect(out.exitCode, out.stderr).toBe(130)
+      expect(out.stderr).toContain('Stopping: putting back what was changed first')
       const json = JSON.parse(out.stdout)
       expect(json.error).toMatchObject({code: 'Interrupted', exitCode: 130})
       expect(json.error.message).toContain('The files were restored.')
@@ -166,28 +214,32 @@ describe('upstream sync under faults inside the apply', () => {
     })
   })
 
+  // Over 5 s: the killed run's locks stay until they are 5 s old (a lock whose process is gone is taken over only then),
+  // so the next sync, run from the same FLEET_HOME, waits for that before it reloads.
   it('killed outright between write and reload: the next show says so, and the next sync reloads', async () => {
     await withNginx(async (nginx) => {
       const good = await profileFor(nginx)
       const marker = join(nginx.prefix, 'testing')
       const slow = await profileFor(nginx, {test: afterWrite(nginx, `touch ${marker}; sleep 20`)})
-      const fleet = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env: fleetEnv(moto)})
-      while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 25))
+      const fleet = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env: rig.env})
+      await fileWrittenDuring(fleet, marker)
       fleet.kill('SIGKILL')
       await fleet.done
       // The new files are on disk, nginx still serves the old upstream.
-      expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(APP_IPS[2])
+      expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(appIps()[2])
       expect(await reached(nginx)).toBe(1)
-      const show = await runFleet(['upstream', 'show', '--profile', good, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const show = await runFleet(['upstream', 'show', '--profile', good, '--arch', '6', '--json'], {env: rig.env})
       expect(JSON.parse(show.stdout)).toMatchObject({inSync: false, pending: true, missing: [], stale: []})
-      const sync = await runFleet(['upstream', 'sync', '--profile', good, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const workers = await nginx.workers()
+      const sync = await runFleet(['upstream', 'sync', '--profile', good, '--arch', '6', '--json'], {env: rig.env})
       expect(sync.exitCode, sync.stderr).toBe(0)
       expect(JSON.parse(sync.stdout)).toMatchObject({changed: true, reloaded: true, warnings: expect.arrayContaining([expect.stringContaining('cut short')])})
+      await reloadDone(nginx, workers)
       expect(await reached(nginx)).toBe(3)
-      const again = await runFleet(['upstream', 'show', '--profile', good, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const again = await runFleet(['upstream', 'show', '--profile', good, '--arch', '6', '--json'], {env: rig.env})
       expect(JSON.parse(again.stdout)).toMatchObject({inSync: true, pending: false})
     })
-  })
+  }, 60_000)
 
   it('an unwritable nginx.config: every file is put back, the upstream file fleet created is removed', async () => {
     // `include conf.d/*.conf` loads fleet's upstream file: left behind, it would duplicate the inline upstream.
@@ -196,7 +248,7 @@ describe('upstream sync under faults inside the apply', () => {
       const before = await files(nginx)
       await run('chattr', ['+i', nginx.confPath])
       try {
-        const out = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+        const out = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
         expect(out.exitCode, out.stderr).toBe(3)
         const json = JSON.parse(out.stdout)
         expect(json).toMatchObject({rolledBack: true, reloaded: false, error: {code: 'RemoteCommandFailed'}})
@@ -217,7 +269,7 @@ describe('upstream sync under faults inside the apply', () => {
       const file = await profileFor(nginx)
       await nginx.write('nginx.conf', (await readFile(nginx.confPath, 'utf8')).replace('access_log off;', 'access_log off;\n    fleet_no_such_directive on;'))
       const before = await files(nginx)
-      const out = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const out = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
       expect(out.exitCode, out.stderr).toBe(3)
       const json = JSON.parse(out.stdout)
       expect(json.error.code).toBe('NginxAlreadyBroken')
@@ -228,21 +280,30 @@ describe('upstream sync under faults inside the apply', () => {
 
   it('two profiles on the same nginx host take turns: the second waits, naming whose lock, and the end state is whole', async () => {
     await withNginx(async (nginx) => {
+      // The first's nginx -t on its new files holds until the second says it waits for the lock.
       const marker = join(nginx.prefix, 'testing')
-      const slow = await profileFor(nginx, {test: afterWrite(nginx, `touch ${marker}; sleep 2`)}, 'first')
+      const release = join(nginx.prefix, 'release')
+      const hold = `touch ${marker}; i=0; while [ ! -e ${release} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`
+      const slow = await profileFor(nginx, {test: afterWrite(nginx, hold)}, 'first')
       const other = await profileFor(nginx, {}, 'second')
-      const env = fleetEnv(moto)
-      const first = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env})
-      while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 25))
-      const second = startFleet(['upstream', 'sync', '--profile', other, '--arch', '3', '--json'], {env})
+      const workers = await nginx.workers()
+      const first = startFleet(['upstream', 'sync', '--profile', slow, '--arch', '6', '--json'], {env: rig.env})
+      await fileWrittenDuring(first, marker)
+      const second = startFleet(['upstream', 'sync', '--profile', other, '--arch', '3', '--json'], {env: rig.env})
+      try {
+        await second.waitForOutput(/Waiting for the lock/)
+      } finally {
+        await writeFile(release, '')
+      }
       const [a, b] = await Promise.all([first.done, second.done])
       expect(a.exitCode, a.stderr).toBe(0)
       expect(b.exitCode, b.stderr).toBe(0)
       expect(b.stderr).toMatch(/Waiting for the lock on instance i-\w+, held by `fleet upstream sync` \(profile first, pid \d+/)
       // The second ran after the first: arch 3's two servers are on disk and served.
       const upstream = await readFile(upstreamFileOf(nginx), 'utf8')
-      expect(upstream).toContain(APP_IPS[1])
-      expect(upstream).not.toContain(APP_IPS[2])
+      expect(upstream).toContain(appIps()[1])
+      expect(upstream).not.toContain(appIps()[2])
+      await reloadDone(nginx, workers)
       expect(await reached(nginx)).toBe(2)
       expect(await exists(`${nginx.confPath}.fleet-pending`)).toBe(false)
     })

@@ -1,67 +1,50 @@
 /**
- * `fleet upstream sync` / `show` end to end with real peers: moto holds the
- * instances (app servers at private IPs bound on lo), a real sshd is the LB
- * host, a real nginx proxies to three real HTTP backends at distinct
- * loopback addresses. nginx.address is `private`, so nothing is ever sent to
- * moto's made-up public IPs.
+ * `fleet upstream sync` / `show` end to end with real peers, on the story
+ * rig: moto (behind the slow-AWS proxy) holds the instances, running, at
+ * private IPs bound on lo; the LB is a real sshd; a real nginx proxies to
+ * three real HTTP backends at distinct loopback addresses (the app servers,
+ * each also a real sshd host). nginx.address is `private`, so nothing is
+ * ever sent to moto's made-up public IPs.
  */
 import {readFile, stat, writeFile} from 'node:fs/promises'
+import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
-import {DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
+import {DescribeSecurityGroupRulesCommand, StopInstancesCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type Backends, startBackends} from './harness/backends.ts'
-import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
-import {type Sshd, startSshd} from './harness/sshd.ts'
+import {accountEc2, runFleet, type RunningFleet, startFleet} from './harness/moto.ts'
+import {type Nginx, storyNginxConfig} from './harness/nginx.ts'
+import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
 
-const APP_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13']
-const LB_IP = '127.0.0.10'
+const APPS = ['app-1', 'app-2', 'app-3'] as const
 
-const storyConfig = storyNginxConfig
+let rig: StoryRig
 
-let moto: Moto
-let sshd: Sshd
-let backends: Backends
-const ids = {lb: uniqueAccountId(), a1: uniqueAccountId(), a2: uniqueAccountId(), a3: uniqueAccountId()}
-const appIds = [ids.a1, ids.a2, ids.a3]
-
+// The rig's set-up (moto, the proxy, four sshd hosts, backends, nginx, seeding) takes about 4 s; 120 s for a loaded machine.
 beforeAll(async () => {
-  moto = await startMoto()
-  sshd = await startSshd()
-  backends = await startBackends(APP_IPS)
-  await seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: LB_IP}]})
-  for (const [i, id] of appIds.entries()) await seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'app'}, privateIp: APP_IPS[i]}]})
-})
+  rig = await startStoryRig({base: 10, state: 'running', dbs: [], name: 'upstream-sync'})
+}, 120_000)
 
 afterAll(async () => {
-  await backends?.stop()
-  await sshd?.dispose()
-  await moto?.stop()
+  await rig?.stop()
 })
 
-const port = () => backends.servers[0]!.port
+const port = () => rig.backends.servers[0]!.port
+const appIps = () => rig.addresses.apps
 
-/** A profile for this nginx; `nginxOverrides` replaces keys of the nginx section. */
-async function profileFor(nginx: Nginx, nginxOverrides: object = {}): Promise<string> {
-  const account = (id: string, tag: string, extra: object = {}) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ...extra})
-  const upstreamFile = join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
-  return writeProfile(nginx.prefix, {
-    region: 'ap-northeast-2',
-    hub: {source: 'env'},
-    accounts: {
-      lb: account(ids.lb, 'lb', {ssh: {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}}),
-      'app-1': account(ids.a1, 'app'),
-      'app-2': account(ids.a2, 'app'),
-      'app-3': account(ids.a3, 'app'),
-    },
-    nginx: {on: 'lb', config: nginx.confPath, upstreamFile, upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private', ...nginxOverrides},
+/** A profile for this nginx; `nginxOverrides` replaces keys of the nginx section, `accounts` entries of the accounts. */
+async function profileFor(nginx: Nginx, nginxOverrides: object = {}, accounts: object = {}): Promise<string> {
+  return rig.writeProfile({
+    accounts: {lb: rig.account('lb'), ...Object.fromEntries(APPS.map((a) => [a, rig.account(a)])), ...accounts},
+    nginx: {...rig.nginxSection(nginx), ...nginxOverrides},
     apps: {port: port(), health: '/actuator/health'},
     architectures: {
       '6': {apps: ['app-1', 'app-2', 'app-3'], nginx: {workerProcesses: 2, workerConnections: 2048, keepalive: 16}},
       '3': {apps: ['app-1', 'app-2']},
     },
+    rds: null,
+    autoStop: null,
   }, `sync-${Math.random().toString(36).slice(2, 8)}`)
 }
 
@@ -73,9 +56,9 @@ async function get(url: string, n: number): Promise<void> {
   }
 }
 
-/** A fresh nginx on the story's config with one live server, stopped after `use`. */
+/** A nginx of its own on the story's config with one live server (app-1's), stopped after `use`. */
 async function withStoryNginx(use: (nginx: Nginx) => Promise<void>): Promise<void> {
-  const nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:${port()}`])})
+  const nginx = await rig.startNginx()
   try {
     await use(nginx)
   } finally {
@@ -86,22 +69,82 @@ async function withStoryNginx(use: (nginx: Nginx) => Promise<void>): Promise<voi
 const upstreamFileOf = (nginx: Nginx) => join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
 const exists = (path: string) => stat(path).then(() => true, () => false)
 
+/** Polls `check` every 25 ms until it holds; fails naming `what` after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** Waits for `path` to appear, failing at once when the fleet run ends first. */
+async function fileWrittenDuring(fleet: RunningFleet, path: string): Promise<void> {
+  let ended = false
+  fleet.done.then(() => (ended = true), () => (ended = true))
+  await until(async () => {
+    if (ended) throw new Error(`fleet ended before ${path} appeared\nstdout:\n${fleet.stdout()}\nstderr:\n${fleet.stderr()}`)
+    return exists(path)
+  }, path)
+}
+
+const procStatus = (pid: number) => readFile(`/proc/${pid}/status`, 'utf8').catch(() => null)
+/** Neither the process nor its threads have a signal pending: each one sent has been taken. */
+const nonePending = (status: string) => /^SigPnd:\s*0+$/m.test(status) && /^ShdPnd:\s*0+$/m.test(status)
+
+/** Resolves once `pid` has taken every signal sent to it (a Ctrl-C sent is then a Ctrl-C received). */
+async function signalsTaken(pid: number): Promise<void> {
+  await until(async () => {
+    const status = await procStatus(pid)
+    if (status === null) throw new Error(`process ${pid} is gone`)
+    return nonePending(status)
+  }, `process ${pid} to take its signals`)
+}
+
+/**
+ * Resolves once nginx has acted on every reload it was sent since its workers
+ * were `before` (`nginx -s reload` only sends the signal: until nginx acts on
+ * it, old workers answer with the old upstream): none of those workers is
+ * left, the master runs exactly the workers its config on disk asks for (after
+ * a reload it keeps the old ones for 100 ms beside the new), none of them is
+ * shutting down, and the master sleeps with no signal pending (a reload not
+ * taken yet is a pending SIGHUP).
+ */
+async function reloadDone(nginx: Nginx, before: number[]): Promise<void> {
+  const master = Number((await readFile(nginx.pidFile, 'utf8')).trim())
+  await until(async () => {
+    const workers = await nginx.workers()
+    if (workers.length === 0 || workers.some((pid) => before.includes(pid))) return false
+    const asked = /^\s*worker_processes\s+(\w+)\s*;/m.exec(await readFile(nginx.confPath, 'utf8'))?.[1] ?? '1'
+    if (workers.length !== (asked === 'auto' ? availableParallelism() : Number(asked))) return false
+    const masterStatus = await procStatus(master)
+    if (masterStatus === null || !/^State:\s+S/m.test(masterStatus) || !nonePending(masterStatus)) return false
+    for (const pid of workers) {
+      const status = await procStatus(pid)
+      if (status === null || !nonePending(status)) return false
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('shutting down')) return false
+    }
+    return true
+  }, 'nginx to finish its reload')
+}
+
 describe('fleet upstream sync, on a real nginx', () => {
   let nginx: Nginx
   let file: string
-  let env: ReturnType<typeof fleetEnv>
   let original: string
 
   beforeAll(async () => {
-    nginx = await startNginx({configText: storyConfig([`${APP_IPS[0]}:@BACKEND@`, `${APP_IPS[1]}:@BACKEND@`].map((s) => s.replace('@BACKEND@', String(port()))))})
+    // The story's config, but with two live servers (app-1 and app-2) before fleet first changes it.
+    nginx = await rig.startNginx()
+    await nginx.write('nginx.conf', storyNginxConfig(appIps().slice(0, 2).map((ip) => `${ip}:${port()}`)))
+    await nginx.reload()
     file = await profileFor(nginx)
-    env = fleetEnv(moto)
     original = await readFile(nginx.confPath, 'utf8')
   })
   afterAll(async () => nginx?.stop())
 
   it('--dry-run prints the diff and changes nothing', async () => {
-    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--dry-run', '--json'], {env})
+    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--dry-run', '--json'], {env: rig.env})
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
     expect(out).toMatchObject({changed: true, reloaded: false, rolledBack: false})
@@ -112,14 +155,15 @@ describe('fleet upstream sync, on a real nginx', () => {
   })
 
   it('syncs to the running apps with keep-alive, leaving the rest of the config byte for byte', async () => {
-    backends.clear()
+    rig.backends.clear()
     await get(nginx.url, 4)
-    const before = backends.all()[0]!.headers
+    const before = rig.backends.all()[0]!.headers
+    const workers = await nginx.workers()
 
-    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env})
+    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
-    const servers = APP_IPS.map((ip) => `${ip}:${port()}`)
+    const servers = appIps().map((ip) => `${ip}:${port()}`)
     expect(out).toMatchObject({servers, changed: true, reloaded: true, rolledBack: false, error: null})
     expect(out.health.map((h: {ok: boolean}) => h.ok)).toEqual([true, true, true])
 
@@ -139,12 +183,13 @@ describe('fleet upstream sync, on a real nginx', () => {
     expect(now).toMatch(/worker_connections 2048;/)
 
     // Every backend is reached, over reused connections, with the same headers but Connection.
-    backends.clear()
+    await reloadDone(nginx, workers)
+    rig.backends.clear()
     await get(nginx.url, 30)
-    for (const b of backends.servers) expect(b.requests.length, b.server).toBeGreaterThan(0)
-    const connections = backends.servers.reduce((n, b) => n + b.connections(), 0)
+    for (const b of rig.backends.servers) expect(b.requests.length, b.server).toBeGreaterThan(0)
+    const connections = rig.backends.servers.reduce((n, b) => n + b.connections(), 0)
     expect(connections).toBeLessThan(30)
-    const after = backends.all()[0]!.headers
+    const after = rig.backends.all()[0]!.headers
     const strip = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'connection'))
     expect(strip(after)).toEqual(strip(before))
     expect(before.connection).toBe('close')
@@ -154,7 +199,7 @@ describe('fleet upstream sync, on a real nginx', () => {
   it('a second sync with nothing new changes nothing and does not reload', async () => {
     const workers = await nginx.workers()
     const config = await readFile(nginx.confPath)
-    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env})
+    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
     expect(run.exitCode, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({changed: false, reloaded: false, diff: ''})
     expect(await nginx.workers()).toEqual(workers)
@@ -162,24 +207,24 @@ describe('fleet upstream sync, on a real nginx', () => {
   })
 
   it('opens each app security group to the LB address, marked for the profile', async () => {
-    const ec2 = await accountEc2(moto, ids.a1)
+    const ec2 = await accountEc2(rig.moto, rig.ids['app-1'])
     const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand({}))).SecurityGroupRules ?? []
     ec2.destroy()
     const ours = rules.filter((r) => r.Description?.startsWith('fleet:sync-'))
-    expect(ours.map((r) => [r.CidrIpv4, r.FromPort, r.ToPort])).toEqual([[`${LB_IP}/32`, port(), port()]])
+    expect(ours.map((r) => [r.CidrIpv4, r.FromPort, r.ToPort])).toEqual([[`${rig.addresses.lb}/32`, port(), port()]])
   })
 
   it('upstream show compares the host with the architecture', async () => {
-    const inSync = await runFleet(['upstream', 'show', '--profile', file, '--arch', '6', '--json'], {env})
+    const inSync = await runFleet(['upstream', 'show', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
     expect(inSync.exitCode, inSync.stderr).toBe(0)
     expect(JSON.parse(inSync.stdout)).toMatchObject({inSync: true, source: 'upstreamFile', missing: [], stale: []})
-    const three = await runFleet(['upstream', 'show', '--profile', file, '--arch', '3'], {env})
+    const three = await runFleet(['upstream', 'show', '--profile', file, '--arch', '3'], {env: rig.env})
     expect(three.stdout).toContain('OUT OF SYNC')
-    expect(three.stdout).toContain(`- stale   ${APP_IPS[2]}:${port()}`)
+    expect(three.stdout).toContain(`- stale   ${appIps()[2]}:${port()}`)
   })
 
   it('going to an architecture without keep-alive puts the values fleet found back', async () => {
-    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '3', '--json'], {env})
+    const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '3', '--json'], {env: rig.env})
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const now = await readFile(nginx.confPath, 'utf8')
     expect(now.split('\n').filter((l) => l.endsWith('# fleet'))).toEqual([])
@@ -187,27 +232,26 @@ describe('fleet upstream sync, on a real nginx', () => {
     expect(now).toMatch(/worker_connections 1024;/)
     const upstream = await readFile(upstreamFileOf(nginx), 'utf8')
     expect(upstream).not.toContain('keepalive')
-    expect(upstream).not.toContain(APP_IPS[2])
+    expect(upstream).not.toContain(appIps()[2])
   })
 })
 
 describe('fleet doctor, on the hosts', () => {
   it('checks SSH, nginx on the LB and the app tools on the app servers', async () => {
     await withStoryNginx(async (nginx) => {
-      const ssh = {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}
-      const account = (id: string, tag: string) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ssh})
-      const file = await writeProfile(nginx.prefix, {
-        region: 'ap-northeast-2',
-        hub: {source: 'env'},
-        accounts: {lb: account(ids.lb, 'lb'), 'app-1': account(ids.a1, 'app')},
-        nginx: {on: 'lb', config: nginx.confPath, upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private'},
+      const file = await rig.writeProfile({
+        accounts: {lb: rig.account('lb'), 'app-1': rig.account('app-1')},
+        nginx: rig.nginxSection(nginx),
         apps: {restart: 'no-such-compose-tool up -d'},
+        architectures: null,
+        rds: null,
+        autoStop: null,
       }, 'doctor-hosts')
-      const run = await runFleet(['doctor', '--profile', file, '--json'], {env: fleetEnv(moto)})
+      const run = await runFleet(['doctor', '--profile', file, '--json'], {env: rig.env})
       expect(run.exitCode, run.stderr).toBe(3)
       const [lb, app] = JSON.parse(run.stdout).accounts
       const check = (a: {checks: Array<{name: string}>}, name: string) => a.checks.find((c) => c.name === name)
-      expect(check(lb, 'ssh')).toMatchObject({ok: true, detail: `${sshd.user}@${sshd.host}:${sshd.port}`})
+      expect(check(lb, 'ssh')).toMatchObject({ok: true, detail: `${rig.lbSshd.user}@${rig.lbSshd.host}:${rig.lbSshd.port}`})
       expect(check(lb, 'nginx')).toMatchObject({ok: true})
       expect(check(app, 'ssh')).toMatchObject({ok: true})
       expect(check(app, 'app-tools')).toMatchObject({ok: false, detail: 'no-such-compose-tool not found on the host'})
@@ -222,7 +266,7 @@ describe('fleet upstream sync, when nginx says no', () => {
       const file = await profileFor(nginx, {upstreamInclude: '/nonexistent/fleet-upstream.conf'})
       const before = await readFile(nginx.confPath)
       const workers = await nginx.workers()
-      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
       expect(run.exitCode).toBe(3)
       const out = JSON.parse(run.stdout)
       expect(out).toMatchObject({rolledBack: true, reloaded: false, error: {code: 'NginxTestFailed'}})
@@ -230,9 +274,9 @@ describe('fleet upstream sync, when nginx says no', () => {
       expect(await readFile(nginx.confPath)).toEqual(before)
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
       expect(await nginx.workers()).toEqual(workers)
-      backends.clear()
+      rig.backends.clear()
       await get(nginx.url, 2)
-      expect(backends.servers[0]!.requests.length).toBe(2)
+      expect(rig.backends.servers[0]!.requests.length).toBe(2)
     })
   })
 
@@ -243,41 +287,50 @@ describe('fleet upstream sync, when nginx says no', () => {
       await nginx.write('stale.conf', await readFile(nginx.confPath, 'utf8'))
       const file = await profileFor(nginx, {dump: `cat ${stale}`})
       const before = await readFile(nginx.confPath)
-      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const workers = await nginx.workers()
+      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
       expect(run.exitCode).toBe(3)
       expect(JSON.parse(run.stdout)).toMatchObject({rolledBack: true, reloaded: true, error: {code: 'NginxNotApplied'}})
       expect(await readFile(nginx.confPath)).toEqual(before)
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
-      backends.clear()
+      // Two reloads (the new files, then the old ones again): nginx answers from the last.
+      await reloadDone(nginx, workers)
+      rig.backends.clear()
       await get(nginx.url, 2)
-      expect(backends.servers[0]!.requests.length).toBe(2)
+      expect(rig.backends.servers[0]!.requests.length).toBe(2)
     })
   })
 
   it('Ctrl-C during the change lets it finish, then exits 130 with nginx consistent', async () => {
     await withStoryNginx(async (nginx) => {
-      // A slow nginx -t: Ctrl-C arrives while the new files are on disk but not loaded yet.
+      // nginx -t on the new files holds until fleet has taken the Ctrl-C: it arrives while the new files are on disk but not loaded yet.
       const marker = join(nginx.prefix, 'testing')
-      const file = await profileFor(nginx, {test: `touch ${marker}; sleep 2; ${nginx.commands.test}`})
-      const run = startFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
-      while (!(await exists(marker))) await new Promise((r) => setTimeout(r, 50))
+      const release = join(nginx.prefix, 'release')
+      const hold = `touch ${marker}; i=0; while [ ! -e ${release} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`
+      const file = await profileFor(nginx, {test: `if [ -e ${upstreamFileOf(nginx)} ]; then ${hold}; fi; ${nginx.commands.test}`})
+      const workers = await nginx.workers()
+      const run = startFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
+      await fileWrittenDuring(run, marker)
       run.kill('SIGINT')
+      await signalsTaken(run.pid)
+      await writeFile(release, '')
       const {exitCode, stdout} = await run.done
       expect(exitCode, stdout).toBe(130)
       expect(JSON.parse(stdout).error).toMatchObject({code: 'Interrupted', message: expect.stringContaining('The new upstream is live; the health check was skipped.')})
       // The change went through test, reload and confirmation: what is on disk is what nginx runs.
-      expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(`server ${APP_IPS[2]}:${port()};`)
-      expect(await nginx.dump()).toContain(`server ${APP_IPS[2]}:${port()};`)
-      backends.clear()
+      expect(await readFile(upstreamFileOf(nginx), 'utf8')).toContain(`server ${appIps()[2]}:${port()};`)
+      expect(await nginx.dump()).toContain(`server ${appIps()[2]}:${port()};`)
+      await reloadDone(nginx, workers)
+      rig.backends.clear()
       await get(nginx.url, 6)
-      expect(backends.servers.every((b) => b.requests.length > 0)).toBe(true)
+      expect(rig.backends.servers.every((b) => b.requests.length > 0)).toBe(true)
     })
   })
 
   it('names an nginx.config that does not exist (exit 3)', async () => {
     await withStoryNginx(async (nginx) => {
       const file = await profileFor(nginx, {config: '/nonexistent/nginx.conf'})
-      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6'], {env: fleetEnv(moto)})
+      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6'], {env: rig.env})
       expect(run.exitCode).toBe(3)
       expect(run.stderr).toContain('nginx.config /nonexistent/nginx.conf does not exist on lb')
     })
@@ -285,10 +338,8 @@ describe('fleet upstream sync, when nginx says no', () => {
 
   it('says the LB is unreachable, naming the address, and changes nothing', async () => {
     await withStoryNginx(async (nginx) => {
-      const file = await profileFor(nginx)
-      const text = (await readFile(file, 'utf8')).replace(`port: ${sshd.port}`, 'port: 1')
-      await writeFile(file, text)
-      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const file = await profileFor(nginx, {}, {lb: rig.account('lb', {ssh: {...rig.account('lb').ssh!, port: 1}})})
+      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
       expect(run.exitCode).toBe(3)
       expect(JSON.parse(run.stdout).error.code).toBe('SshUnreachable')
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
@@ -298,13 +349,12 @@ describe('fleet upstream sync, when nginx says no', () => {
   it('never writes an empty upstream: with every app stopped it refuses (exit 3)', async () => {
     await withStoryNginx(async (nginx) => {
       const file = await profileFor(nginx)
-      for (const id of appIds) {
-        const ec2 = await accountEc2(moto, id)
-        const all = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? []
-        await ec2.send(new StopInstancesCommand({InstanceIds: all.map((i) => i.InstanceId!)}))
+      for (const app of APPS) {
+        const ec2 = await accountEc2(rig.moto, rig.ids[app])
+        await ec2.send(new StopInstancesCommand({InstanceIds: [rig.instanceIds[app]]}))
         ec2.destroy()
       }
-      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: fleetEnv(moto)})
+      const run = await runFleet(['upstream', 'sync', '--profile', file, '--arch', '6', '--json'], {env: rig.env})
       expect(run.exitCode).toBe(3)
       expect(JSON.parse(run.stdout).error.code).toBe('NoRunningApps')
       expect(await exists(upstreamFileOf(nginx))).toBe(false)
