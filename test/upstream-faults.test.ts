@@ -7,15 +7,15 @@
  */
 import {execFile} from 'node:child_process'
 import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
-import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runFleet, type RunningFleet, startFleet} from './harness/moto.ts'
-import type {Nginx} from './harness/nginx.ts'
+import {runFleet, startFleet} from './harness/moto.ts'
+import {type Nginx, reloadDone} from './harness/nginx.ts'
 import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
+import {fileWrittenDuring, signalsTaken} from './harness/waits.ts'
 
 const run = promisify(execFile)
 
@@ -54,65 +54,6 @@ async function withNginx(use: (nginx: Nginx) => Promise<void>, extraHttp = ''): 
   } finally {
     await nginx.stop()
   }
-}
-
-/** Polls `check` every 25 ms until it holds; fails naming `what` after `timeoutMs`. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-/** Waits for `path` to appear, failing at once when the fleet run ends first. */
-async function fileWrittenDuring(fleet: RunningFleet, path: string): Promise<void> {
-  let ended = false
-  fleet.done.then(() => (ended = true), () => (ended = true))
-  await until(async () => {
-    if (ended) throw new Error(`fleet ended before ${path} appeared\nstdout:\n${fleet.stdout()}\nstderr:\n${fleet.stderr()}`)
-    return exists(path)
-  }, path)
-}
-
-const procStatus = (pid: number) => readFile(`/proc/${pid}/status`, 'utf8').catch(() => null)
-/** Neither the process nor its threads have a signal pending: each one sent has been taken. */
-const nonePending = (status: string) => /^SigPnd:\s*0+$/m.test(status) && /^ShdPnd:\s*0+$/m.test(status)
-
-/** Resolves once `pid` has taken every signal sent to it (a Ctrl-C sent is then a Ctrl-C received). */
-async function signalsTaken(pid: number): Promise<void> {
-  await until(async () => {
-    const status = await procStatus(pid)
-    if (status === null) throw new Error(`process ${pid} is gone`)
-    return nonePending(status)
-  }, `process ${pid} to take its signals`)
-}
-
-/**
- * Resolves once nginx has acted on every reload it was sent since its workers
- * were `before` (`nginx -s reload` only sends the signal: until nginx acts on
- * it, old workers answer with the old upstream): none of those workers is
- * left, the master runs exactly the workers its config on disk asks for (after
- * a reload it keeps the old ones for 100 ms beside the new), none of them is
- * shutting down, and the master sleeps with no signal pending (a reload not
- * taken yet is a pending SIGHUP).
- */
-async function reloadDone(nginx: Nginx, before: number[]): Promise<void> {
-  const master = Number((await readFile(nginx.pidFile, 'utf8')).trim())
-  await until(async () => {
-    const workers = await nginx.workers()
-    if (workers.length === 0 || workers.some((pid) => before.includes(pid))) return false
-    const asked = /^\s*worker_processes\s+(\w+)\s*;/m.exec(await readFile(nginx.confPath, 'utf8'))?.[1] ?? '1'
-    if (workers.length !== (asked === 'auto' ? availableParallelism() : Number(asked))) return false
-    const masterStatus = await procStatus(master)
-    if (masterStatus === null || !/^State:\s+S/m.test(masterStatus) || !nonePending(masterStatus)) return false
-    for (const pid of workers) {
-      const status = await procStatus(pid)
-      if (status === null || !nonePending(status)) return false
-      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('shutting down')) return false
-    }
-    return true
-  }, 'nginx to finish its reload')
 }
 
 /** Everything under the prefix that is not nginx's own (logs, temp folders): the files a sync may leave. */

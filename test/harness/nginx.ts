@@ -23,10 +23,11 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {connect, createServer} from 'node:net'
-import {tmpdir} from 'node:os'
+import {availableParallelism, tmpdir} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {stopChild, tail, track} from './process.ts'
+import {nonePending, procStatus, until} from './waits.ts'
 
 export const NGINX_BIN = process.env.NGINX_BIN ?? '/usr/sbin/nginx'
 const READY_MS = 10_000
@@ -282,4 +283,31 @@ ${servers.map((s) => `        server ${s};`).join('\n')}
     }
 }
 `
+}
+
+/**
+ * Resolves once nginx has acted on every reload it was sent since its workers
+ * were `before` (`nginx -s reload` only sends the signal: until nginx acts on
+ * it, old workers answer with the old upstream): none of those workers is
+ * left, the master runs exactly the workers its config on disk asks for (after
+ * a reload it keeps the old ones for 100 ms beside the new), none of them is
+ * shutting down, and the master sleeps with no signal pending (a reload not
+ * taken yet is a pending SIGHUP).
+ */
+export async function reloadDone(nginx: Nginx, before: number[]): Promise<void> {
+  const master = Number((await readFile(nginx.pidFile, 'utf8')).trim())
+  await until(async () => {
+    const workers = await nginx.workers()
+    if (workers.length === 0 || workers.some((pid) => before.includes(pid))) return false
+    const asked = /^\s*worker_processes\s+(\w+)\s*;/m.exec(await readFile(nginx.confPath, 'utf8'))?.[1] ?? '1'
+    if (workers.length !== (asked === 'auto' ? availableParallelism() : Number(asked))) return false
+    const masterStatus = await procStatus(master)
+    if (masterStatus === null || !/^State:\s+S/m.test(masterStatus) || !nonePending(masterStatus)) return false
+    for (const pid of workers) {
+      const status = await procStatus(pid)
+      if (status === null || !nonePending(status)) return false
+      if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('shutting down')) return false
+    }
+    return true
+  }, 'nginx to finish its reload')
 }
