@@ -97,7 +97,7 @@ export async function switchOnHost(host: EditHost, job: EnvJob, cancel: Cancel =
   const after = edit.changed ? urlModeOf(job.urls[job.want], job.urls) : env.mode
   const base: HostOutcome = {dbUrlMode: env.mode, before: env.mode, restarted: false, outcome: 'unchanged', diff: '', pending: env.pending, warnings, ok: true, error: null}
   if (!edit.changed && !job.restartAnyway && !env.pending) return base
-  const diff = edit.changed ? maskedEnvDiff(job.envFile, env.text, edit.text) : ''
+  const diff = edit.changed ? maskedEnvDiff(job.envFile, env.text, edit.text, job.key) : ''
   if (edit.changed) await assertWritable(sh, job.envFile)
   const outcome = edit.changed ? 'switched' : 'restarted'
   if (job.dryRun) return {...base, outcome, diff}

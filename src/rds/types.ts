@@ -33,7 +33,7 @@ export interface RdsServerResult {
   /** True when apps.restart ran to success on it (after an edit, or after putting the old `.env` back). */
   restarted: boolean
   outcome: ServerOutcome
-  /** The `.env` diff, passwords and secret values masked; '' when nothing changes. */
+  /** The `.env` diff: the key's lines with URL passwords masked, every other value `****`; '' when nothing changes. */
   diff: string
   /** An earlier run was cut short between writing this `.env` and restarting the app. */
   pending: boolean

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {maskSecrets} from './mask.js'
+import {looksSecret, maskSecrets} from './mask.js'
 
 describe('maskSecrets', () => {
   it('masks an Authorization header fleet copied into a location, keeping the rest of the diff', () => {
@@ -20,5 +20,13 @@ describe('maskSecrets', () => {
   it('leaves text without secrets byte for byte', () => {
     const text = '--- /etc/nginx/nginx.conf\n+++ /etc/nginx/nginx.conf\n@@ -1 +1 @@\n-worker_processes 1;\n+worker_processes auto;  # fleet\n'
     expect(maskSecrets(text)).toBe(text)
+  })
+
+  it('uses one list of secret words for headers, assignments, parameters and names', () => {
+    expect(maskSecrets('+        proxy_set_header X-Access-Key abc123;\n')).toBe('+        proxy_set_header X-Access-Key ****;\n')
+    expect(maskSecrets(' DB_PWD=hunter2\n export GIT_CREDENTIALS=x:y\n')).toBe(' DB_PWD=****\n export GIT_CREDENTIALS=****\n')
+    expect(maskSecrets('https://h/?client_secret=abc&x=1')).toBe('https://h/?client_secret=****&x=1')
+    for (const name of ['DB_PASSWORD', 'X-Api-Key', 'access_token', 'AWS_SECRET_ACCESS_KEY', 'db_pwd']) expect(looksSecret(name)).toBe(true)
+    for (const name of ['DB_URL', 'Host', 'SPRING_PROFILES_ACTIVE']) expect(looksSecret(name)).toBe(false)
   })
 })

@@ -14,13 +14,26 @@ export const MASK = '****'
 const USERINFO = /(\/\/[^\s/?#@:'"]*:)[^\r\n]*@/g
 // Oracle's `jdbc:oracle:thin:user/password@host`.
 const ORACLE = /(:thin:[^\s/@:]*\/)[^\r\n]*@/gi
+/**
+ * The words that make a name secret-looking (`DB_PASSWORD`, `X-Api-Key`,
+ * `access_token`): the one list every masker here and in src/envfile uses.
+ */
 const WORDS = 'password|passwd|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key'
+const SECRET_NAME = new RegExp(WORDS, 'i')
 // `password=...` and the like, as URL query or JDBC `;key=value` parameters.
 const PARAM = new RegExp(`([\\w.-]*(?:${WORDS})[\\w.-]*[ \\t]*=[ \\t]*)[^&;\\r\\n]+`, 'gi')
 /** nginx: `proxy_set_header Authorization "Basic ..."`, `add_header X-Api-Key ...;` */
-const SECRET_HEADER = /(\b(?:proxy_set_header|add_header|more_set_headers|grpc_set_header|fastcgi_param)\s+["']?(?:Authorization|Proxy-Authorization|Cookie|X-Api-Key|X-Auth-Token|[\w-]*(?:token|secret|password|api-key)[\w-]*)["']?\s+)("[^"]*"|'[^']*'|[^;\s]+)/gi
+const SECRET_HEADER = new RegExp(
+  `(\\b(?:proxy_set_header|add_header|more_set_headers|grpc_set_header|fastcgi_param)\\s+["']?(?:Authorization|Proxy-Authorization|Cookie|[\\w-]*(?:${WORDS})[\\w-]*)["']?\\s+)("[^"]*"|'[^']*'|[^;\\s]+)`,
+  'gi',
+)
 /** `DB_PASSWORD=...`, `export API_SECRET='...'`, a diff's `+`/`-` in front or not. */
-const SECRET_ASSIGNMENT = /^([+\- ]?\s*(?:#\s*)?(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIAL)[A-Za-z0-9_]*\s*=\s*)(.*?)(\r?)$/gim
+const SECRET_ASSIGNMENT = new RegExp(`^([+\\- ]?\\s*(?:#\\s*)?(?:export\\s+)?(?=[A-Za-z_])[A-Za-z0-9_]*(?:${WORDS})[A-Za-z0-9_]*\\s*=\\s*)(.*?)(\\r?)$`, 'gim')
+
+/** Whether a name (a variable, a header, a parameter) holds one of the secret words. */
+export function looksSecret(name: string): boolean {
+  return SECRET_NAME.test(name)
+}
 
 /** The value with any password in it masked: `user:pass@`, `password=...` parameters. */
 export function maskUrl(value: string): string {
