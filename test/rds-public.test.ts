@@ -134,7 +134,11 @@ describe('fleet rds-public, in the safe order, byte for byte', () => {
     // (masking errs on the side of hiding: the closing quote goes with the password)
     expect(d2).toMatch(/\+DB_URL="jdbc:mysql:\/\/.*password=\*\*\*\*/)
     expect(d2).toContain(' DB_PASSWORD=****')
+    // Every value but DB_URL's is masked, whatever its key is called.
+    expect(d2).toContain('REDIS_HOST=****')
+    expect(d2).not.toContain('redis.example.com')
     expect(d3).toContain('-export DB_URL=')
+    expect(d3).toContain(' export DB_USERNAME=****')
     expect(await envs()).toEqual(originals)
     expect(rig.proxy.records.map((r) => r.action).filter((a) => !READS.test(a ?? ''))).toEqual([])
     expect((await restarts()).flat()).toEqual([])
