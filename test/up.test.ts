@@ -1,9 +1,9 @@
 /**
- * `fleet up` and `fleet down` end to end with real peers: moto behind the
- * slow-AWS proxy (instances take time to change state, AWS's refusals, a
- * capacity error on demand), a real sshd as the LB host, a real nginx and
- * three backends on their own loopback addresses. nginx.address is private,
- * so nothing is ever sent to moto's made-up public IPs.
+ * `fleet up` and `fleet down` end to end with real peers, on the story rig:
+ * moto behind the slow-AWS proxy (instances take time to change state, AWS's
+ * refusals, a capacity error on demand), a real sshd as the LB host, a real
+ * nginx and three backends on their own loopback addresses. nginx.address
+ * is private, so nothing is ever sent to moto's made-up public IPs.
  */
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -11,99 +11,98 @@ import {join} from 'node:path'
 import {DescribeInstancesCommand, TerminateInstancesCommand} from '@aws-sdk/client-ec2'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {type Backends, startBackends} from './harness/backends.ts'
-import {type LatencyProxy, type SlowAws, startLatencyProxy} from './harness/latency-proxy.ts'
-import {accountEc2, fleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
-import {type Nginx, startNginx, storyNginxConfig} from './harness/nginx.ts'
-import {type Sshd, startSshd} from './harness/sshd.ts'
+import {accountEc2, fleetEnv, runFleet, startFleet} from './harness/moto.ts'
+import {type StoryRig, startStoryRig} from './harness/story-rig.ts'
 
-const APP_IPS = ['127.0.0.41', '127.0.0.42', '127.0.0.43']
-const LB_IP = '127.0.0.40'
 const MUTATING = /^(Start|Stop|Modify|Create|Delete|Authorize|Revoke|Reboot|Terminate|Run)/
+const TIMING = {transitionMs: 300, initializingMs: 200}
 
-let moto: Moto
-let proxy: LatencyProxy
-let slow: SlowAws
-let sshd: Sshd
-let backends: Backends
-let nginx: Nginx
-let dir: string
-const ids = {lb: uniqueAccountId(), a1: uniqueAccountId(), a2: uniqueAccountId(), a3: uniqueAccountId()}
-const instanceIds: Record<string, string> = {}
+let rig: StoryRig
 
+// The story's four accounts (the LB with an idle Elastic IP), and app-4, whose instance a test terminates.
 beforeAll(async () => {
-  moto = await startMoto()
-  proxy = await startLatencyProxy({target: moto.endpoint, delayMs: 0})
-  slow = proxy.slowAws({transitionMs: 300, initializingMs: 200})
-  sshd = await startSshd()
-  backends = await startBackends(APP_IPS)
-  dir = tempDir('fleet-up-')
-  const port = backends.servers[0]!.port
-  nginx = await startNginx({configText: storyNginxConfig([`${APP_IPS[0]}:${port}`])})
-  const seeded = await Promise.all([
-    seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: LB_IP, state: 'stopped'}], elasticIps: {idle: 1}}),
-    ...[ids.a1, ids.a2, ids.a3].map((id, i) => seedAccount(moto, {accountId: id, instances: [{tags: {fleet: 'app'}, privateIp: APP_IPS[i], state: 'stopped'}]})),
-  ])
-  for (const [i, name] of ['lb', 'app-1', 'app-2', 'app-3'].entries()) instanceIds[name] = seeded[i]!.instanceIds[0]!
-})
+  rig = await startStoryRig({base: 40, ...TIMING, dbs: [], accounts: {lb: {elasticIps: {idle: 1}}, 'app-4': {}}})
+}, 120_000)
 
 afterAll(async () => {
-  await nginx?.stop()
-  await backends?.stop()
-  await sshd?.dispose()
-  await proxy?.stop()
-  await moto?.stop()
+  await rig?.stop()
 })
 
-beforeEach(() => proxy.clear())
+beforeEach(() => rig.proxy.clear())
 
-const port = () => backends.servers[0]!.port
-const upstreamFile = () => join(nginx.prefix, 'conf.d', 'fleet-upstream.conf')
+const port = () => rig.backends.servers[0]!.port
+const appIps = () => rig.addresses.apps
 
 /** The story's fleet: architecture 6 (LB on t2.medium, three apps, keep-alive), 3 (t2.micro, two apps), 2 (one app). */
-async function profile(extra: object = {}, name = 'up'): Promise<string> {
-  const account = (id: string, tag: string, more: object = {}) => ({accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ...more})
+async function profile(extra: {architectures?: object; accounts?: object} = {}, name = 'up'): Promise<string> {
+  const nginx = rig.nginxSection()
   // The LB's reload logs what the upstream held at each reload: it proves the drain came before the stop.
-  const reloadLog = join(dir, `${name}-reloads.log`)
-  return writeProfile(dir, {
-    region: 'ap-northeast-2',
-    hub: {source: 'env'},
-    accounts: {
-      lb: account(ids.lb, 'lb', {ssh: {host: sshd.host, port: sshd.port, user: sshd.user, key: sshd.clientKeyFile}}),
-      'app-1': account(ids.a1, 'app'),
-      'app-2': account(ids.a2, 'app'),
-      'app-3': account(ids.a3, 'app'),
-    },
-    nginx: {
-      on: 'lb', config: nginx.confPath, upstreamFile: upstreamFile(), upstream: 'honorsParkingBackend', ...nginx.commands, address: 'private',
-      reload: `{ date +%s%3N; cat ${upstreamFile()}; } >> ${reloadLog}; ${nginx.commands.reload}`,
-    },
+  const reloadLog = join(rig.dir, `${name}-reloads.log`)
+  return rig.writeProfile({
+    accounts: {lb: rig.account('lb'), 'app-1': rig.account('app-1'), 'app-2': rig.account('app-2'), 'app-3': rig.account('app-3'), ...extra.accounts},
+    nginx: {...nginx, reload: `{ date +%s%3N; cat ${nginx.upstreamFile}; } >> ${reloadLog}; ${rig.nginx.commands.reload}`},
     apps: {port: port(), health: '/actuator/health'},
+    rds: null,
     architectures: {
       '2': {lb: {instanceType: 't2.micro'}, apps: ['app-1']},
       '3': {lb: {instanceType: 't2.micro'}, apps: ['app-1', 'app-2']},
       '6': {lb: {instanceType: 't2.medium'}, apps: ['app-1', 'app-2', 'app-3'], nginx: {workerProcesses: 2, workerConnections: 2048, keepalive: 16}},
-      ...((extra as {architectures?: object}).architectures ?? {}),
+      ...extra.architectures,
     },
   }, name)
 }
 
-const quick = (extra: Record<string, string> = {}) => fleetEnv(proxy, {FLEET_WAIT_MIN_DELAY: '0.05', FLEET_WAIT_MAX_DELAY: '0.2', ...extra})
-const mutatingCalls = () => proxy.requests().filter((r) => MUTATING.test(r.action ?? ''))
+const quick = (extra: Record<string, string> = {}) => fleetEnv(rig.proxy, {FLEET_WAIT_MIN_DELAY: '0.05', FLEET_WAIT_MAX_DELAY: '0.2', ...extra})
+const mutatingCalls = () => rig.proxy.requests().filter((r) => MUTATING.test(r.action ?? ''))
 
-async function stateOf(name: keyof typeof ids, accountKey: string): Promise<{state: string; type: string}> {
-  const ec2 = await accountEc2(moto, ids[name])
-  const out = await ec2.send(new DescribeInstancesCommand({InstanceIds: [instanceIds[accountKey]!]}))
+/** Forgets every transition, timing and failure a test set (an instance still `pending` is reported as moto has it), then slows AWS again. */
+function resetSlowAws(): void {
+  rig.slow.off()
+  rig.proxy.slowAws(TIMING)
+}
+
+/** The instance as moto has it. */
+async function stateOf(account: string): Promise<{state: string; type: string}> {
+  const ec2 = await accountEc2(rig.moto, rig.ids[account]!)
+  const out = await ec2.send(new DescribeInstancesCommand({InstanceIds: [rig.instanceIds[account]!]}))
   ec2.destroy()
   const i = out.Reservations![0]!.Instances![0]!
   return {state: i.State!.Name!, type: i.InstanceType!}
 }
 
-/** Requests through nginx, and which backends they reached over how many connections. */
-async function traffic(n = 30): Promise<{reached: number; connections: number}> {
-  backends.clear()
-  for (let i = 0; i < n; i++) await (await fetch(`${nginx.url}/parking/${i}`)).text()
-  return {reached: backends.servers.filter((b) => b.requests.length > 0).length, connections: backends.servers.reduce((c, b) => c + b.connections(), 0)}
+/** The instance's state as fleet sees it: through the slow-AWS proxy. */
+async function reportedState(account: string): Promise<string> {
+  const ec2 = await accountEc2(rig.proxy, rig.ids[account]!)
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({InstanceIds: [rig.instanceIds[account]!]}))
+    return out.Reservations![0]!.Instances![0]!.State!.Name!
+  } finally {
+    ec2.destroy()
+  }
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs`. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not so after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Requests through nginx, and which backends they reached over how many
+ * connections. `nginx -s reload` returns before the old workers (old upstream)
+ * have gone: the requests wait until none of `oldWorkers` is left.
+ */
+async function traffic(oldWorkers: number[], n = 30): Promise<{reached: number; connections: number}> {
+  await until('nginx reloaded (its old workers gone)', async () => {
+    const workers = await rig.nginx.workers()
+    return workers.length > 0 && workers.every((pid) => !oldWorkers.includes(pid))
+  })
+  rig.backends.clear()
+  for (let i = 0; i < n; i++) await (await fetch(`${rig.nginx.url}/parking/${i}`)).text()
+  return {reached: rig.backends.servers.filter((b) => b.requests.length > 0).length, connections: rig.backends.servers.reduce((c, b) => c + b.connections(), 0)}
 }
 
 describe('fleet up', () => {
@@ -140,22 +139,26 @@ describe('fleet up', () => {
   it('from all stopped to architecture 6: the LB resized while stopped, accounts in parallel, three apps behind nginx with keep-alive', async () => {
     const file = await profile()
     const env = quick()
+    const workers = await rig.nginx.workers()
+    // Each StartInstances is answered 3 s late (3 s of this test): started one after another, no two could overlap.
+    rig.proxy.inject({kind: 'slow', action: 'StartInstances', times: 4, delayMs: 3000})
     const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file, '--json'], {env, timeoutMs: 90_000})
     expect(run.exitCode, run.stderr).toBe(0)
     const out = JSON.parse(run.stdout)
     expect(out.results.map((r: {ok: boolean}) => r.ok)).toEqual([true, true, true, true])
-    expect(out.upstream.servers).toEqual(APP_IPS.map((ip) => `${ip}:${port()}`))
+    expect(out.upstream.servers).toEqual(appIps().map((ip) => `${ip}:${port()}`))
     expect(out.lbPublicIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
-    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.medium'})
+    expect(await stateOf('lb')).toEqual({state: 'running', type: 't2.medium'})
     // The type changed while stopped, then the LB started: AWS refuses it otherwise (the proxy too).
-    const lbCalls = proxy.requests({accountId: ids.lb}).filter((r) => MUTATING.test(r.action ?? '') && !/SecurityGroup/.test(r.action!)).map((r) => r.action)
+    const lbCalls = rig.proxy.requests({accountId: rig.ids.lb}).filter((r) => MUTATING.test(r.action ?? '') && !/SecurityGroup/.test(r.action!)).map((r) => r.action)
     expect(lbCalls).toEqual(['ModifyInstanceAttribute', 'StartInstances'])
-    // Accounts overlap: every start was sent before any account had finished its waits.
-    const starts = proxy.requests({action: 'StartInstances'}).map((r) => r.startedAt)
-    const lastStatus = Math.max(...proxy.requests({action: 'DescribeInstanceStatus'}).map((r) => r.startedAt))
-    expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1000)
-    expect(Math.max(...starts)).toBeLessThan(lastStatus)
-    const t = await traffic()
+    // Accounts overlap: every start was sent before the first was answered, and before any account had finished its waits.
+    const starts = rig.proxy.requests({action: 'StartInstances'})
+    expect(starts).toHaveLength(4)
+    expect(Math.max(...starts.map((r) => r.startedAt))).toBeLessThan(Math.min(...starts.map((r) => r.endedAt ?? 0)))
+    const lastStatus = Math.max(...rig.proxy.requests({action: 'DescribeInstanceStatus'}).map((r) => r.startedAt))
+    expect(Math.max(...starts.map((r) => r.startedAt))).toBeLessThan(lastStatus)
+    const t = await traffic(workers)
     expect(t.reached).toBe(3)
     expect(t.connections).toBeLessThan(30)
     expect(run.stderr).toMatch(/lb\s+done/)
@@ -164,39 +167,41 @@ describe('fleet up', () => {
 
   it('a re-run on the converged fleet makes only read calls, reloads nothing, and says so', async () => {
     const file = await profile()
-    const workers = await nginx.workers()
+    const workers = await rig.nginx.workers()
     const human = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file], {env: quick()})
     expect(human.exitCode, human.stderr).toBe(0)
     expect(human.stdout).toContain('already at architecture 6')
     expect(human.stdout).toContain('✓ Already at architecture 6: nothing changed.')
     expect(mutatingCalls()).toEqual([])
-    expect(await nginx.workers()).toEqual(workers)
+    expect(await rig.nginx.workers()).toEqual(workers)
   })
 
   it('to architecture 3: app-3 leaves the upstream before it stops, the LB goes back to t2.micro (stop, modify, start)', async () => {
     const file = await profile()
     const env = quick()
+    const workers = await rig.nginx.workers()
     const run = await runFleet(['up', '--arch', '3', '--yes', '--profile', file, '--json'], {env, timeoutMs: 90_000})
     expect(run.exitCode, run.stderr).toBe(0)
-    expect(await stateOf('a3', 'app-3')).toMatchObject({state: 'stopped'})
-    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.micro'})
-    const lbCalls = proxy.requests({accountId: ids.lb}).filter((r) => /Instances|InstanceAttribute/.test(r.action ?? '') && MUTATING.test(r.action!)).map((r) => r.action)
+    expect(await stateOf('app-3')).toMatchObject({state: 'stopped'})
+    expect(await stateOf('lb')).toEqual({state: 'running', type: 't2.micro'})
+    const lbCalls = rig.proxy.requests({accountId: rig.ids.lb}).filter((r) => /Instances|InstanceAttribute/.test(r.action ?? '') && MUTATING.test(r.action!)).map((r) => r.action)
     expect(lbCalls).toEqual(['StopInstances', 'ModifyInstanceAttribute', 'StartInstances'])
     // The first reload of this run held no app-3, and came before app-3's stop.
-    const log = await readFile(join(dir, 'up-reloads.log'), 'utf8')
+    const log = await readFile(join(rig.dir, 'up-reloads.log'), 'utf8')
     const reloads = log.split(/^(?=\d{13}$)/m).map((chunk) => ({at: Number(chunk.slice(0, 13)), text: chunk}))
-    const stopApp3 = proxy.requests({action: 'StopInstances', accountId: ids.a3})[0]!.startedAt
-    const drain = reloads.filter((r) => r.at >= proxy.records[0]!.startedAt)[0]!
-    expect(drain.text).not.toContain(APP_IPS[2])
+    const stopApp3 = rig.proxy.requests({action: 'StopInstances', accountId: rig.ids['app-3']})[0]!.startedAt
+    const drain = reloads.filter((r) => r.at >= rig.proxy.records[0]!.startedAt)[0]!
+    expect(drain.text).not.toContain(appIps()[2])
     expect(drain.at).toBeLessThan(stopApp3)
-    const t = await traffic()
+    const t = await traffic(workers)
     expect(t.reached).toBe(2)
-    expect(backends.servers[2]!.requests).toHaveLength(0)
+    expect(rig.backends.servers[2]!.requests).toHaveLength(0)
   })
 
-  it('names an account whose wait runs out, with the state it was stuck in, and finishes the others (exit 3)', async () => {
+  // Among the slowest here (4-6 s on a busy 2-core machine): the run waits out its 3 s --wait-timeout on app-3.
+  it('names an account whose wait runs out, with the state it was stuck in, and finishes the others (exit 3)', {timeout: 60_000}, async () => {
     const file = await profile()
-    slow.setTiming(instanceIds['app-3']!, {transitionMs: 20_000})
+    rig.slow.setTiming(rig.instanceIds['app-3'], {transitionMs: 20_000})
     try {
       const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--wait-timeout', '3s', '--profile', file, '--json'], {env: quick(), timeoutMs: 90_000})
       expect(run.exitCode, run.stderr).toBe(3)
@@ -205,71 +210,74 @@ describe('fleet up', () => {
       expect(app3).toMatchObject({ok: false, error: {code: 'WaitTimeout', message: expect.stringMatching(/app-3 \(i-\w+\) was still pending after 3 s of waiting for it to be running/)}})
       expect(out.results.filter((r: {ok: boolean}) => r.ok).map((r: {account: string}) => r.account)).toEqual(['lb', 'app-1', 'app-2'])
       // The upstream holds only the servers really up.
-      expect(out.upstream.servers).toEqual(APP_IPS.slice(0, 2).map((ip) => `${ip}:${port()}`))
+      expect(out.upstream.servers).toEqual(appIps().slice(0, 2).map((ip) => `${ip}:${port()}`))
     } finally {
-      slow.setTiming(instanceIds['app-3']!, {transitionMs: 300})
+      // app-3's 20 s start ends now (the next test would wait it out otherwise): it is running, as moto has it.
+      resetSlowAws()
     }
-    await new Promise((r) => setTimeout(r, 400))
+    await until('app-3 reported running', async () => (await reportedState('app-3')) === 'running')
   })
 
-  it('sets the old type back and starts it when the start after a resize fails for capacity (exit 3), and says so', async () => {
+  // Among the slowest here (4-6 s on a busy 2-core machine): two runs that each stop, resize and start the LB (the second twice: it sets the old type back).
+  it('sets the old type back and starts it when the start after a resize fails for capacity (exit 3), and says so', {timeout: 60_000}, async () => {
     const file = await profile()
     // Back to architecture 3 (LB on t2.micro) first, then a resize whose start fails.
     const three = await runFleet(['up', '--arch', '3', '--yes', '--profile', file], {env: quick(), timeoutMs: 90_000})
     expect(three.exitCode, three.stderr).toBe(0)
-    slow.failStart(instanceIds.lb!, 1)
+    rig.slow.failStart(rig.instanceIds.lb, 1)
     const run = await runFleet(['up', '--arch', '6', '--yes', '--allow-paid', '--profile', file, '--json'], {env: quick({AWS_MAX_ATTEMPTS: '1'}), timeoutMs: 90_000})
     expect(run.exitCode, run.stderr).toBe(3)
     const lb = JSON.parse(run.stdout).results.find((r: {account: string}) => r.account === 'lb')
     expect(lb.error.code, lb.error.message).toBe('ResizeFailed')
     expect(lb.error.message).toMatch(/could not start as t2\.medium .*InsufficientInstanceCapacity.*; it was set back to t2\.micro and started/)
     expect(lb.error.nextSteps[0]).toMatch(/retry later, or pick another type/)
-    slow.off()
-    slow = proxy.slowAws({transitionMs: 300, initializingMs: 200})
-    expect(await stateOf('lb', 'lb')).toEqual({state: 'running', type: 't2.micro'})
+    resetSlowAws()
+    expect(await stateOf('lb')).toEqual({state: 'running', type: 't2.micro'})
   })
 
-  it('Ctrl-C mid-wait stops launching steps (exit 130); `fleet up` alone then converges the interrupted run', async () => {
+  it('Ctrl-C mid-wait stops launching steps (exit 130); `fleet up` alone then converges the interrupted run', {timeout: 60_000}, async () => {
     const file = await profile()
     const env = quick()
     const down = await runFleet(['down', '--yes', '--profile', file], {env, timeoutMs: 90_000})
     expect(down.exitCode, down.stderr).toBe(0)
-    slow.setTiming(instanceIds['app-2']!, {transitionMs: 4000})
-    const run = startFleet(['up', '--arch', '2', '--yes', '--profile', file], {env, timeoutMs: 90_000})
-    await run.waitForOutput(/app-1\s+starting/)
-    run.kill('SIGINT')
-    const out = await run.done
-    expect(out.exitCode, out.stderr).toBe(130)
-    expect(out.stdout).toContain('Interrupted')
-    expect(JSON.parse(await readFile(join(env.FLEET_HOME, 'state', 'up', 'applied.json'), 'utf8'))).toMatchObject({arch: '2', complete: false})
-    slow.setTiming(instanceIds['app-2']!, {transitionMs: 300})
+    // app-1 stays pending until the Ctrl-C has landed: the run is surely mid-wait, however slow the machine.
+    rig.slow.setTiming(rig.instanceIds['app-1'], {transitionMs: 60_000})
+    try {
+      const run = startFleet(['up', '--arch', '2', '--yes', '--profile', file], {env, timeoutMs: 90_000})
+      await run.waitForOutput(/app-1\s+starting/)
+      run.kill('SIGINT')
+      const out = await run.done
+      expect(out.exitCode, out.stderr).toBe(130)
+      expect(out.stdout).toContain('Interrupted')
+      expect(JSON.parse(await readFile(join(env.FLEET_HOME, 'state', 'up', 'applied.json'), 'utf8'))).toMatchObject({arch: '2', complete: false})
+    } finally {
+      // app-1's 60 s start ends now: it is running, as moto has it.
+      resetSlowAws()
+    }
+    const workers = await rig.nginx.workers()
     const again = await runFleet(['up', '--yes', '--profile', file, '--json'], {env, timeoutMs: 90_000})
     expect(again.exitCode, again.stderr).toBe(0)
-    expect(JSON.parse(again.stdout)).toMatchObject({arch: '2', upstream: {servers: [`${APP_IPS[0]}:${port()}`]}})
+    expect(JSON.parse(again.stdout)).toMatchObject({arch: '2', upstream: {servers: [`${appIps()[0]}:${port()}`]}})
     expect(JSON.parse(again.stdout).results.every((r: {ok: boolean}) => r.ok)).toBe(true)
-    expect((await traffic(6)).reached).toBe(1)
+    expect((await traffic(workers, 6)).reached).toBe(1)
   })
 
   it('leaves a terminated instance alone, naming it (exit 3), and does the rest', async () => {
-    const terminated = uniqueAccountId()
-    const seeded = await seedAccount(moto, {accountId: terminated, instances: [{tags: {fleet: 'app'}, privateIp: '127.0.0.44'}]})
-    const ec2 = await accountEc2(moto, terminated)
-    await ec2.send(new TerminateInstancesCommand({InstanceIds: seeded.instanceIds}))
+    const ec2 = await accountEc2(rig.moto, rig.ids['app-4']!)
+    await ec2.send(new TerminateInstancesCommand({InstanceIds: [rig.instanceIds['app-4']!]}))
     ec2.destroy()
-    const base = await readFile(await profile(), 'utf8')
-    const file = join(dir, 'gone.yaml')
-    const {writeFile} = await import('node:fs/promises')
-    await writeFile(file, base.replace('architectures:', `architectures:\n  "4":\n    lb: {instanceType: t2.micro}\n    apps: [app-1, app-4]`).replace('nginx:', `  app-4:\n    accountId: "${terminated}"\n    roleArn: ${roleArn(terminated)}\n    instance: {tag: {fleet: app}}\nnginx:`))
+    const file = await profile({accounts: {'app-4': rig.account('app-4')}, architectures: {'4': {lb: {instanceType: 't2.micro'}, apps: ['app-1', 'app-4']}}}, 'gone')
     const run = await runFleet(['up', '--arch', '4', '--yes', '--profile', file, '--json'], {env: quick(), timeoutMs: 90_000})
     expect(run.exitCode, run.stderr).toBe(3)
     const out = JSON.parse(run.stdout)
     expect(out.results.find((r: {account: string}) => r.account === 'app-4')).toMatchObject({ok: false, error: {code: 'InstanceTerminated'}})
-    expect(out.upstream.servers).toEqual([`${APP_IPS[0]}:${port()}`])
+    expect(out.upstream.servers).toEqual([`${appIps()[0]}:${port()}`])
   })
 })
 
 describe('fleet down', () => {
-  it('stops every instance at once and lists what still costs money; --keep keeps one; an unknown --keep is exit 2', async () => {
+  // Among the slowest here (4-6 s on a busy 2-core machine): five runs, three of which wait for instances to start or stop.
+  it('stops every instance at once and lists what still costs money; --keep keeps one; an unknown --keep is exit 2', {timeout: 60_000}, async () => {
     const file = await profile()
     const env = quick()
     const up = await runFleet(['up', '--arch', '3', '--yes', '--profile', file], {env, timeoutMs: 90_000})
@@ -281,16 +289,15 @@ describe('fleet down', () => {
     expect(kept.exitCode, kept.stderr).toBe(0)
     const out = JSON.parse(kept.stdout)
     expect(out.kept).toEqual(['lb'])
-    expect((await stateOf('lb', 'lb')).state).toBe('running')
-    expect((await stateOf('a1', 'app-1')).state).toBe('stopped')
+    expect((await stateOf('lb')).state).toBe('running')
+    expect((await stateOf('app-1')).state).toBe('stopped')
     expect(out.stillCosting.map((c: {account: string; kind: string}) => `${c.account}:${c.kind}`).sort()).toEqual(['lb:idle-elastic-ip', 'lb:running-instance'])
     const all = await runFleet(['down', '--yes', '--profile', file], {env, timeoutMs: 90_000})
     expect(all.exitCode, all.stderr).toBe(0)
-    expect((await stateOf('lb', 'lb')).state).toBe('stopped')
+    expect((await stateOf('lb')).state).toBe('stopped')
     expect(all.stdout).toMatch(/Still costing money:\n {2}lb: Elastic IP .* not attached/)
     const again = await runFleet(['down', '--yes', '--profile', file], {env})
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('Every fleet instance is already stopped.')
   })
 })
-
