@@ -6,9 +6,8 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
-import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+import {afterAll, beforeAll, describe, expect, test, vi} from 'vitest'
 
 import {alertCheckCommand, matchWorkerConnectionAlerts} from '../src/loadtest/nginx-alerts.js'
 import {startHostSampler} from '../src/loadtest/host-sampler.js'
@@ -42,15 +41,25 @@ async function localCpu() {
 describe('sampling a host over its open SSH session', () => {
   test('CPU busy % from the real /proc/stat, once a second, and the loop ends on stop', async () => {
     const sampler = startHostSampler(sh)
-    await sleep(1300)
+    // The window starts once a sample bounds it from below.
+    await vi.waitFor(() => expect(sampler.samples().length, `the first sample (loop error: ${sampler.error()?.message})`).toBeGreaterThanOrEqual(1), {timeout: 10_000, interval: 20})
     const from = Date.now()
     const before = await localCpu()
-    // One core kept busy for about two seconds.
-    busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 2500; while (Date.now() < end) {}'], {stdio: 'ignore'})
-    await sleep(2500)
+    // One core kept busy for 2.5 seconds: the window ends when that process does.
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 2500; while (Date.now() < end) {}'], {stdio: 'ignore'})
+    busy = child
+    await new Promise((resolve) => child.once('exit', resolve))
     const after = await localCpu()
     const to = Date.now()
-    await sleep(1200)
+    // ... and a sample at or after its end bounds it from above; four samples in all.
+    await vi.waitFor(
+      () => {
+        const got = sampler.samples()
+        expect(got.at(-1)!.at, `a sample after the window (loop error: ${sampler.error()?.message})`).toBeGreaterThanOrEqual(to)
+        expect(got.length).toBeGreaterThanOrEqual(4)
+      },
+      {timeout: 10_000, interval: 20},
+    )
     const samples = await sampler.stop()
 
     expect(sampler.error()).toBeNull()
@@ -74,7 +83,8 @@ describe('sampling a host over its open SSH session', () => {
 
   test('a loop that cannot run is reported, with the samples before it kept', async () => {
     const broken = startHostSampler({...sh, target: sh.target, stream: (_command, options) => sh.stream('echo @fleet-sample; echo "cpu  1 2 3 4"; echo @fleet-sample-end; exit 3', options)} as RemoteShell)
-    await sleep(500)
+    // The loop has ended by itself (not stopped) once the sampler reports it.
+    await vi.waitFor(() => expect(broken.error()).not.toBeNull(), {timeout: 10_000, interval: 20})
     const samples = await broken.stop()
     expect(samples).toHaveLength(1)
     expect(broken.error()?.message).toBe('the sampling loop on lb ended with 3')

@@ -1,29 +1,30 @@
 /**
- * `fleet logs` and `fleet hosts forget`, run as the built CLI against real
- * peers: moto for the instances, a real sshd listening on one loopback
- * address per "host" (the profile's ssh.host/ssh.port; moto's public IPs are
- * never used), and a log script that says which address it was reached on.
+ * `fleet logs` and `fleet hosts forget`, run as the built CLI against the
+ * story rig (test/harness/story-rig.ts): moto behind the slow-AWS proxy for
+ * the instances, a real sshd per host on its own loopback address (the LB's
+ * and one per app server; moto's public IPs are never used), and a log script
+ * that says which address it was reached on.
  */
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {freePort, type Sshd, startSshd} from './harness/sshd.ts'
-import {fleetEnv, type FleetEnv, type Moto, roleArn, runFleet, seedAccount, startFleet, startMoto, tempDir, uniqueAccountId, writeProfile} from './harness/moto.ts'
+import {type FleetEnv, fleetEnv, runFleet, startFleet} from './harness/moto.ts'
+import {freePort, type Sshd} from './harness/sshd.ts'
+import {STORY_ACCOUNTS, startStoryRig, type StoryRig} from './harness/story-rig.ts'
 import {pidsMatching, uniqueMarker, waitUntilGone} from './remote/helpers.ts'
 
-/** One loopback address per host: the log script prints the one it was reached on. */
-const ADDRESS = {lb: '127.0.61.10', 'app-1': '127.0.61.11', 'app-2': '127.0.61.12'} as const
+type Host = 'lb' | 'app-1' | 'app-2'
 /** Every remote log command carries it, so pgrep finds them. */
 const MARKER = uniqueMarker('logs')
 
-let moto: Moto
-let sshd: Sshd
-let dir: string
+let rig: StoryRig
 let closedPort: number
-const ids = {lb: uniqueAccountId(), app1: uniqueAccountId(), app2: uniqueAccountId(), app3: uniqueAccountId(), app4: uniqueAccountId()}
-const instanceIds: Record<string, string> = {}
+/** The loopback address of each host: the log script prints the one it was reached on. */
+let address: Record<Host, string>
+/** Each host's own sshd. */
+let sshdOf: Record<Host, Sshd>
 
 /** Prints a few lines (one on stderr) naming the address it was reached on; with -f, a line every 0.2 s until killed. */
 const LOG_SCRIPT = `me=$(echo "$SSH_CONNECTION" | cut -d' ' -f3)
@@ -35,61 +36,47 @@ if [ "$2" = "-f" ]; then
 fi
 `
 
+// The story's fleet in small on 127.0.0.100-104: the LB and app-1, app-2 running, app-3 stopped,
+// and app-4 running but its sshd not there (its profile points at a closed port).
 beforeAll(async () => {
-  ;[moto, sshd] = await Promise.all([startMoto(), startSshd({addresses: Object.values(ADDRESS)})])
-  dir = tempDir('fleet-logs-')
+  rig = await startStoryRig({base: 100, state: 'running', accounts: {'app-3': {state: 'stopped'}, 'app-4': {}}, dbs: []})
   closedPort = await freePort()
-  await writeFile(join(dir, 'logs.sh'), LOG_SCRIPT)
-  const seeded = await Promise.all([
-    seedAccount(moto, {accountId: ids.lb, instances: [{tags: {fleet: 'lb'}, privateIp: ADDRESS.lb}]}),
-    seedAccount(moto, {accountId: ids.app1, instances: [{tags: {fleet: 'app'}, privateIp: ADDRESS['app-1']}]}),
-    seedAccount(moto, {accountId: ids.app2, instances: [{tags: {fleet: 'app'}, privateIp: ADDRESS['app-2']}]}),
-    seedAccount(moto, {accountId: ids.app3, instances: [{tags: {fleet: 'app'}, state: 'stopped'}]}),
-    seedAccount(moto, {accountId: ids.app4, instances: [{tags: {fleet: 'app'}, privateIp: '127.0.61.14'}]}),
-  ])
-  for (const [name, account] of ['lb', 'app-1', 'app-2', 'app-3', 'app-4'].map((n, i) => [n, seeded[i]!] as const)) {
-    instanceIds[name] = account.instanceIds[0]!
-  }
+  address = {lb: rig.addresses.lb, 'app-1': rig.addresses.apps[0]!, 'app-2': rig.addresses.apps[1]!}
+  sshdOf = {lb: rig.lbSshd, 'app-1': rig.apps.hosts[0]!.sshd, 'app-2': rig.apps.hosts[1]!.sshd}
+  await writeFile(join(rig.dir, 'logs.sh'), LOG_SCRIPT)
 })
 
 afterAll(async () => {
-  await Promise.all([sshd?.dispose(), moto?.stop()])
+  await rig?.stop()
 })
 
-function account(id: string, tag: string, rig: Sshd, ssh: {host: string; port: number}) {
-  return {accountId: id, roleArn: roleArn(id), instance: {tag: {fleet: tag}}, ssh: {user: rig.user, key: rig.clientKeyFile, ...ssh}}
-}
+/** A fresh FLEET_HOME (no host key pinned yet), against the rig's proxy. */
+const freshEnv = (): FleetEnv => fleetEnv(rig.proxy)
 
-/** The story's fleet in small: an LB, two app servers, one stopped, one whose sshd is not there. */
-function profile(over: {sshd?: Sshd; apps?: object | null; name?: string} = {}): Promise<string> {
-  const rig = over.sshd ?? sshd
-  const on = (host: string) => ({host, port: rig.port})
-  const script = join(dir, 'logs.sh')
-  return writeProfile(
-    dir,
+/** The rig's accounts with each host's own sshd; app-4's SSH goes to a closed port. */
+function profile(over: {apps?: object | null; name?: string} = {}): Promise<string> {
+  const script = join(rig.dir, 'logs.sh')
+  return rig.writeProfile(
     {
-      region: 'ap-northeast-2',
-      hub: {source: 'env'},
       accounts: {
-        lb: account(ids.lb, 'lb', rig, on(ADDRESS.lb)),
-        'app-1': account(ids.app1, 'app', rig, on(ADDRESS['app-1'])),
-        'app-2': account(ids.app2, 'app', rig, on(ADDRESS['app-2'])),
-        'app-3': account(ids.app3, 'app', rig, on('127.0.0.1')),
-        'app-4': account(ids.app4, 'app', rig, {host: '127.0.0.1', port: closedPort}),
+        ...Object.fromEntries(STORY_ACCOUNTS.map((name) => [name, rig.account(name)])),
+        'app-4': rig.account('app-4', {ssh: {host: '127.0.0.1', port: closedPort, user: rig.lbSshd.user, key: rig.lbSshd.clientKeyFile}}),
       },
       nginx: {on: 'lb', upstream: 'backend', logs: `PREFIX=nginx sh ${script} 0 {follow} ${MARKER}`},
-      ...(over.apps === null ? {} : {apps: over.apps ?? {logs: `PREFIX=app sh ${script} {since} {follow} ${MARKER}`}}),
+      apps: over.apps === undefined ? {logs: `PREFIX=app sh ${script} {since} {follow} ${MARKER}`} : over.apps,
+      rds: null,
+      autoStop: null,
       architectures: {small: {apps: ['app-1']}, pair: {apps: ['app-1', 'app-2']}},
     },
     over.name ?? 'test',
   )
 }
 
-const lineOf = (name: keyof typeof ADDRESS, kind: 'app' | 'nginx', text: string) => `${kind} from ${ADDRESS[name]} ${text}`
+const lineOf = (name: Host, kind: 'app' | 'nginx', text: string) => `${kind} from ${address[name]} ${text}`
 
 describe('fleet logs', () => {
   it('streams every app server, each line prefixed; skips a stopped one, reports an unreachable one, exits 3', async () => {
-    const env = fleetEnv(moto)
+    const env = freshEnv()
     const run = await runFleet(['logs', '--profile', await profile(), '--lb'], {env})
     expect(run.exitCode, run.stderr).toBe(3)
     const out = run.stdout.split('\n').filter(Boolean)
@@ -113,27 +100,29 @@ describe('fleet logs', () => {
     expect(out).toHaveLength(9)
 
     expect(run.stderr).toContain('app-3: stopped, skipped')
-    expect(run.stderr).toMatch(new RegExp(`app-4: Cannot reach app-4 \\(${instanceIds['app-4']}, .*127\\.0\\.0\\.1:${closedPort}\\) over SSH`))
+    expect(run.stderr).toMatch(new RegExp(`app-4: Cannot reach app-4 \\(${rig.instanceIds['app-4']}, .*127\\.0\\.0\\.1:${closedPort}\\) over SSH`))
     expect(run.stderr).not.toMatch(/app-[12]:/)
 
-    // Host keys are pinned by instance id on first use.
+    // Host keys are pinned by instance id on first use: each host's own key.
     const pinned = await readFile(join(env.FLEET_HOME, 'known_hosts'), 'utf8')
-    const [, base64] = (await sshd.hostPublicKey()).split(' ')
-    for (const name of ['lb', 'app-1', 'app-2']) expect(pinned).toContain(`${instanceIds[name]} ssh-ed25519 ${base64}`)
+    for (const name of ['lb', 'app-1', 'app-2'] as const) {
+      const [, base64] = (await sshdOf[name].hostPublicKey()).split(' ')
+      expect(pinned).toContain(`${rig.instanceIds[name]} ssh-ed25519 ${base64}`)
+    }
     expect(pinned.trim().split('\n')).toHaveLength(3)
   })
 
   it('--json with NAMEs, --grep and --since; --arch or the architecture last applied chooses the app servers', async () => {
     const file = await profile()
-    const env = fleetEnv(moto)
+    const env = freshEnv()
     const named = await runFleet(['logs', 'app-2', 'app-1', '--grep', 'first|warn', '--since', '5m', '--json', '--profile', file], {env})
     expect(named.exitCode, named.stderr).toBe(0)
     const result = JSON.parse(named.stdout)
     expect(result.hosts).toEqual([
-      {account: 'app-2', source: 'app', instanceId: instanceIds['app-2'], ok: true, skipped: null, error: null},
-      {account: 'app-1', source: 'app', instanceId: instanceIds['app-1'], ok: true, skipped: null, error: null},
+      {account: 'app-2', source: 'app', instanceId: rig.instanceIds['app-2'], ok: true, skipped: null, error: null},
+      {account: 'app-1', source: 'app', instanceId: rig.instanceIds['app-1'], ok: true, skipped: null, error: null},
     ])
-    const lines = result.lines as Array<{account: keyof typeof ADDRESS; source: string; stream: string; line: string}>
+    const lines = result.lines as Array<{account: Host; source: string; stream: string; line: string}>
     expect(lines).toHaveLength(4)
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -157,7 +146,7 @@ describe('fleet logs', () => {
   })
 
   it('refuses bad usage with exit 2 before reaching any host', async () => {
-    const env = fleetEnv(moto)
+    const env = freshEnv()
     const file = await profile()
     const cases: Array<[string[], string, RegExp]> = [
       [['logs', 'app-9'], 'UnknownAccount', /no account `app-9`.*lb, app-1, app-2, app-3, app-4/],
@@ -180,7 +169,7 @@ describe('fleet logs', () => {
   it('an account with a usage problem (its SSH key file is missing) keeps its class: exit 2, with what to do', async () => {
     const file = await profile({name: 'nokey'})
     await writeFile(file, (await readFile(file, 'utf8')).replace(/(app-2:[\s\S]*?key: )\S+/, '$1/nonexistent/fleet.pem'))
-    const run = await runFleet(['logs', 'app-1', 'app-2', '--profile', file, '--json'], {env: fleetEnv(moto)})
+    const run = await runFleet(['logs', 'app-1', 'app-2', '--profile', file, '--json'], {env: freshEnv()})
     expect(run.exitCode, run.stderr).toBe(2)
     const hosts = JSON.parse(run.stdout).hosts
     expect(hosts[0]).toMatchObject({account: 'app-1', ok: true})
@@ -189,12 +178,12 @@ describe('fleet logs', () => {
 
   it('--follow streams until Ctrl-C, which ends every remote command and exits 130', async () => {
     const file = await profile()
-    const run = startFleet(['logs', 'app-1', 'app-2', '--lb', '--follow', '--profile', file], {env: fleetEnv(moto)})
+    const run = startFleet(['logs', 'app-1', 'app-2', '--lb', '--follow', '--profile', file], {env: freshEnv()})
     const stdoutOf = () => run.stdout()
     const stderrOf = () => run.stderr()
     try {
       const ticking = () => ['app-1', 'app-2', 'lb'].every((name) => stdoutOf().split('\n').filter((l) => l.startsWith(name) && l.endsWith(' tick')).length >= 2)
-      await waitFor(ticking, 20_000, () => `stdout:\n${stdoutOf()}\nstderr:\n${stderrOf()}`)
+      await vi.waitFor(() => expect(ticking(), `stdout:\n${stdoutOf()}\nstderr:\n${stderrOf()}`).toBe(true), {timeout: 20_000, interval: 50})
       // Three hosts' remote loops (each under a shell that carries the marker).
       expect((await pidsMatching(MARKER)).length).toBeGreaterThanOrEqual(3)
 
@@ -205,7 +194,9 @@ describe('fleet logs', () => {
       expect(await waitUntilGone(MARKER)).toEqual([])
       // Whole lines only, however the hosts' output interleaved.
       expect(stdout.endsWith('\n')).toBe(true)
-      expect(stdout.trimEnd().split('\n').every((l) => /^(lb   |app-1|app-2) \| (app|nginx) from 127\.0\.61\.1\d (since=\S+ first|warn on stderr|last|tick)$/.test(l))).toBe(true)
+      const from = (name: Host) => address[name].replaceAll('.', '\\.')
+      const fromHost = new RegExp(`^(lb    \\| nginx from ${from('lb')}|app-1 \\| app from ${from('app-1')}|app-2 \\| app from ${from('app-2')}) (since=\\S+ first|warn on stderr|last|tick)$`)
+      expect(stdout.trimEnd().split('\n').filter((l) => !fromHost.test(l))).toEqual([])
     } finally {
       run.kill('SIGKILL')
     }
@@ -214,46 +205,35 @@ describe('fleet logs', () => {
 
 describe('host keys', () => {
   it('a changed key is refused (exit 3), accepted with --accept-new-host-key, and `fleet hosts forget` drops a pin', async () => {
-    const rig = await startSshd({addresses: [ADDRESS['app-1']]})
-    try {
-      const env: FleetEnv = fleetEnv(moto)
-      const file = await profile({sshd: rig, name: 'rig'})
-      const id = instanceIds['app-1']!
-      const first = await runFleet(['logs', 'app-1', '--json', '--profile', file], {env})
-      expect(first.exitCode, first.stderr).toBe(0)
-      const pinnedKey = async () => (await readFile(join(env.FLEET_HOME, 'known_hosts'), 'utf8')).split('\n').find((l) => l.startsWith(`${id} `))?.split(' ')[2]
-      expect(await pinnedKey()).toBe((await rig.hostPublicKey()).split(' ')[1])
+    // app-1's own sshd: its host key is regenerated (sshd restarted on the same port) halfway.
+    const host = sshdOf['app-1']
+    const env = freshEnv()
+    const file = await profile({name: 'hostkey'})
+    const id = rig.instanceIds['app-1']!
+    const first = await runFleet(['logs', 'app-1', '--json', '--profile', file], {env})
+    expect(first.exitCode, first.stderr).toBe(0)
+    const pinnedKey = async () => (await readFile(join(env.FLEET_HOME, 'known_hosts'), 'utf8')).split('\n').find((l) => l.startsWith(`${id} `))?.split(' ')[2]
+    expect(await pinnedKey()).toBe((await host.hostPublicKey()).split(' ')[1])
 
-      await rig.regenerateHostKey()
-      const refused = await runFleet(['logs', 'app-1', '--profile', file], {env})
-      expect(refused.exitCode).toBe(3)
-      expect(refused.stdout).toBe('')
-      expect(refused.stderr).toContain(`app-1: The SSH host key of instance ${id} (account app-1`)
-      expect(refused.stderr).toContain(`fleet hosts forget ${id}`)
-      const [, newKey] = (await rig.hostPublicKey()).split(' ')
-      expect(await pinnedKey()).not.toBe(newKey)
+    await host.regenerateHostKey()
+    const refused = await runFleet(['logs', 'app-1', '--profile', file], {env})
+    expect(refused.exitCode).toBe(3)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toContain(`app-1: The SSH host key of instance ${id} (account app-1`)
+    expect(refused.stderr).toContain(`fleet hosts forget ${id}`)
+    const [, newKey] = (await host.hostPublicKey()).split(' ')
+    expect(await pinnedKey()).not.toBe(newKey)
 
-      const accepted = await runFleet(['logs', 'app-1', '--accept-new-host-key', '--json', '--profile', file], {env})
-      expect(accepted.exitCode, accepted.stderr).toBe(0)
-      expect(JSON.parse(accepted.stdout).lines.length).toBe(3)
-      expect(await pinnedKey()).toBe(newKey)
+    const accepted = await runFleet(['logs', 'app-1', '--accept-new-host-key', '--json', '--profile', file], {env})
+    expect(accepted.exitCode, accepted.stderr).toBe(0)
+    expect(JSON.parse(accepted.stdout).lines.length).toBe(3)
+    expect(await pinnedKey()).toBe(newKey)
 
-      const forget = await runFleet(['hosts', 'forget', id, '--json'], {env})
-      expect(forget.exitCode, forget.stderr).toBe(0)
-      expect(JSON.parse(forget.stdout)).toEqual({instanceId: id, forgotten: true})
-      expect(await pinnedKey()).toBeUndefined()
-      const again = await runFleet(['hosts', 'forget', id], {env})
-      expect(again.stdout).toContain(`No host key was pinned for ${id}`)
-    } finally {
-      await rig.dispose()
-    }
+    const forget = await runFleet(['hosts', 'forget', id, '--json'], {env})
+    expect(forget.exitCode, forget.stderr).toBe(0)
+    expect(JSON.parse(forget.stdout)).toEqual({instanceId: id, forgotten: true})
+    expect(await pinnedKey()).toBeUndefined()
+    const again = await runFleet(['hosts', 'forget', id], {env})
+    expect(again.stdout).toContain(`No host key was pinned for ${id}`)
   })
 })
-
-async function waitFor(condition: () => boolean, timeoutMs: number, explain: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms\n${explain()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
