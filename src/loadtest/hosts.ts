@@ -49,10 +49,19 @@ export interface OpenHostsOptions {
 
 const ALERT_CHECK_MS = 20_000
 
-/** Opens the sessions (in parallel) and starts sampling each host. */
+/** How long a host's first sample may take before the first step starts without it. */
+const FIRST_SAMPLE_MS = 10_000
+
+/**
+ * Opens the sessions (in parallel), starts sampling each host and waits (at
+ * most FIRST_SAMPLE_MS) for every host's first sample: a step's figures are
+ * bounded by samples on both sides, so a step that started before its host's
+ * first sample could have none. A host still without one is a problem.
+ */
 export async function openHosts(profile: Profile, instances: FleetInstances, lb: string, apps: readonly string[], options: OpenHostsOptions): Promise<ArchHosts> {
   const accounts = [...new Set([lb, ...apps])]
   const opened = await Promise.all(accounts.map((account) => openOne(profile, instances, account, options)))
+  await firstSamples(opened, options.signal)
   const byName = new Map(opened.map((h) => [h.account, h]))
   const logs = profile.data.nginx?.logs
   return {
@@ -74,7 +83,12 @@ export async function openHosts(profile: Profile, instances: FleetInstances, lb:
         return null
       }
     },
-    problems: () => opened.flatMap((h) => (h.error ? [`${h.account}: ${h.error}`] : h.sampler?.error() ? [`${h.account}: ${h.sampler.error()!.message}`] : [])),
+    problems: () => opened.flatMap((h) => {
+      if (h.error) return [`${h.account}: ${h.error}`]
+      if (h.sampler?.error()) return [`${h.account}: ${h.sampler.error()!.message}`]
+      if (h.sampler?.samples().length === 0) return [`${h.account}: no CPU sample within ${FIRST_SAMPLE_MS / 1000} s of opening its session: its CPU may show as unknown`]
+      return []
+    }),
     async close() {
       await Promise.all(opened.map(async (h) => {
         await h.sampler?.stop()
@@ -82,6 +96,13 @@ export async function openHosts(profile: Profile, instances: FleetInstances, lb:
       }))
     },
   }
+}
+
+/** Resolves once every sampled host has a sample (or its loop failed), after FIRST_SAMPLE_MS, or on abort. */
+async function firstSamples(opened: OpenHost[], signal: AbortSignal | undefined): Promise<void> {
+  const deadline = Date.now() + FIRST_SAMPLE_MS
+  const waiting = () => opened.some((h) => h.sampler && !h.sampler.error() && h.sampler.samples().length === 0)
+  while (waiting() && Date.now() < deadline && !signal?.aborted) await sleep(50)
 }
 
 async function openOne(profile: Profile, instances: FleetInstances, account: string, options: OpenHostsOptions): Promise<OpenHost> {
