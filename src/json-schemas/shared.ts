@@ -63,7 +63,7 @@ const rdsServer = object({
   instanceId: strOrNull,
   before: dbUrlMode,
   outcome: oneOfValues('skipped', 'unchanged', 'switched', 'restarted', 'failed', 'restored', 'unknown'),
-  diff: described('the .env diff, secrets masked', str),
+  diff: described('the .env diff: the rds.key lines with any URL password masked, every other value as ****', str),
   pending: bool,
   warnings: strings,
 })
