@@ -1,21 +1,23 @@
 import {Readable} from 'node:stream'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {NodeSSH} from 'node-ssh'
 import type {Client, ClientChannel} from 'ssh2'
 
 import {BugError, FleetError, InterruptedError} from '../errors.js'
+import {within} from '../util/within.js'
 import {sendSignal} from './channel-signal.js'
 import {TIMEOUT_EXIT_CODES, withRemoteTimeout, withSudo} from './command-line.js'
 import {commandFailedError, commandTimeoutError, connectionLostError} from './remote-errors.js'
 import {shellQuote} from './shell-quote.js'
-import {streamLines} from './stream.js'
+import {type GoneWait, streamLines} from './stream.js'
 import type {ExecOptions, ExecResult, FileStat, RemoteShell, RemoteStream, RemoteTarget, StreamOptions} from './types.js'
 
 /** Exit code our file scripts use for "no such file" (sysexits' EX_NOINPUT). */
 const MISSING = 66
 /** How long past its timeout a command may take before we stop waiting for the host. */
 const BACKSTOP_MS = 5000
+/** How long dispose() waits for the server to close the connection before dropping it. */
+const CLOSE_WAIT_MS = 2000
 
 interface RawResult {
   stdout: Buffer
@@ -29,6 +31,9 @@ export class SshRemoteShell implements RemoteShell {
   private readonly connection: Client
   private lost: unknown = null
   private disposed = false
+  /** True once the connection has ended, closed or failed, for whatever reason. */
+  private isGone = false
+  private readonly onGone = new Set<() => void>()
 
   constructor(
     private readonly ssh: NodeSSH,
@@ -36,11 +41,16 @@ export class SshRemoteShell implements RemoteShell {
   ) {
     if (!ssh.connection) throw new BugError('SshNotConnected', 'SshRemoteShell needs a connected NodeSSH')
     this.connection = ssh.connection
+    const drop = (why: unknown) => {
+      if (!this.disposed) this.lost ??= why
+      this.isGone = true
+      for (const fire of this.onGone) fire()
+      this.onGone.clear()
+    }
     // Without an 'error' listener, a connection reset would crash the process.
-    this.connection.on('error', (error: Error) => (this.lost ??= error))
-    this.connection.on('close', () => {
-      if (!this.disposed) this.lost ??= new Error('the server closed the connection')
-    })
+    this.connection.on('error', (error: Error) => drop(error))
+    this.connection.on('end', () => drop(new Error('the server ended the connection')))
+    this.connection.on('close', () => drop(new Error('the server closed the connection')))
   }
 
   isConnected(): boolean {
@@ -104,15 +114,31 @@ export class SshRemoteShell implements RemoteShell {
 
   stream(command: string, options: StreamOptions): RemoteStream {
     this.assertUsable()
-    return streamLines(this.ssh, this.withSudo(command, options.sudo), options, {lostError: () => this.lostError()})
+    return streamLines(this.ssh, this.withSudo(command, options.sudo), options, {lostError: () => this.lostError(), untilGone: () => this.untilGone()})
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return
     this.disposed = true
-    const closed = new Promise<void>((resolve) => this.connection.once('close', () => resolve()))
+    const gone = this.untilGone()
     this.ssh.dispose()
-    await Promise.race([closed, sleep(2000, undefined, {ref: false})])
+    // A connection already gone has no 'close' left to wait for; a host that never answers our goodbye is cut off.
+    if ((await within(gone.promise, CLOSE_WAIT_MS, 'late')) === 'late') this.connection.destroy()
+    gone.release()
+  }
+
+  /**
+   * Resolves (null) once the connection is gone. Every wait on the host
+   * races it: a host that dies (sshd and session killed) may never close a
+   * command's channel nor answer a request, and awaiting an event that
+   * never comes ends the run mid-await (exit 13). `release` when done waiting.
+   */
+  private untilGone(): GoneWait {
+    if (this.isGone) return {promise: Promise.resolve(null), release: () => {}}
+    let fire = () => {}
+    const promise = new Promise<null>((resolve) => (fire = () => resolve(null)))
+    this.onGone.add(fire)
+    return {promise, release: () => this.onGone.delete(fire)}
   }
 
   private async execRaw(command: string, options: ExecOptions): Promise<RawResult> {
@@ -125,7 +151,7 @@ export class SshRemoteShell implements RemoteShell {
     let abandoned = false
     let stop: () => void = () => {}
     const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)))
-    let onClose: (() => void) | undefined
+    const gone = this.untilGone()
     // The remote `timeout` ends the command on time; this local backstop
     // only fires when the host stops answering.
     const abandon = () => {
@@ -153,15 +179,11 @@ export class SshRemoteShell implements RemoteShell {
       onStderr: (chunk) => stderr.push(chunk),
     })
     try {
-      const limit = timeoutMs === undefined ? [] : [sleep(timeoutMs + 2 * BACKSTOP_MS, null, {ref: false})]
-      // A connection that drops may never close the command's channel: stop waiting for it then.
-      const dropped = new Promise<null>((resolve) => {
-        onClose = () => resolve(null)
-        this.connection.once('close', onClose)
-      })
-      const result = await Promise.race([running, stopped, dropped, ...limit])
+      const limited = timeoutMs === undefined ? running : within(running, timeoutMs + 2 * BACKSTOP_MS, null)
+      // A connection that dies may never close the command's channel: stop waiting for it then.
+      const result = await Promise.race([limited, stopped, gone.promise])
       if (signal?.aborted) throw interrupted(command)
-      if (result === null && this.lost !== null) throw this.lostError()
+      if (result === null && this.isGone) throw this.lostError() ?? connectionLostError(this.target)
       const remoteTimeout = timeoutMs !== undefined && TIMEOUT_EXIT_CODES.has(result?.code ?? -1) && Date.now() - started >= timeoutMs
       if (abandoned || result === null || remoteTimeout) throw commandTimeoutError(this.target, command, timeoutMs ?? 0)
       const lost = this.lostError()
@@ -173,7 +195,7 @@ export class SshRemoteShell implements RemoteShell {
     } finally {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      if (onClose) this.connection.off('close', onClose)
+      gone.release()
     }
   }
 

@@ -1,16 +1,23 @@
 import {PassThrough} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {NodeSSH} from 'node-ssh'
 import type {ClientChannel} from 'ssh2'
 
+import {within} from '../util/within.js'
 import {sendSignal} from './channel-signal.js'
 import type {RemoteStream, StreamEnd, StreamOptions} from './types.js'
+
+/** A wait for the connection's end: `promise` resolves (null) once it is gone; `release` stops waiting. */
+export interface GoneWait {
+  promise: Promise<null>
+  release(): void
+}
 
 export interface SessionState {
   /** The error to report when the SSH connection is gone, else null. */
   lostError(): Error | null
+  untilGone(): GoneWait
 }
 
 /** How long a command may take to end after Ctrl-C before its channel is closed. */
@@ -34,27 +41,30 @@ export function streamLines(ssh: NodeSSH, command: string, options: StreamOption
   let opened: (channel: ClientChannel) => void = () => {}
   const channelOpened = new Promise<ClientChannel>((resolve) => (opened = resolve))
 
-  const done: Promise<StreamEnd> = ssh
-    .execCommand(command, {
-      execOptions: options.pty ? {pty: {term: 'dumb', modes: {ECHO: 0}}} : {},
-      stdin: input,
-      noTrim: true,
-      onChannel: (channel) => opened(channel),
-      onStdout: (chunk) => out.push(chunk),
-      onStderr: (chunk) => err.push(chunk),
-    })
+  // A connection that dies may never close the channel: its end ends the stream.
+  const gone = session.untilGone()
+  const ended = ssh.execCommand(command, {
+    execOptions: options.pty ? {pty: {term: 'dumb', modes: {ECHO: 0}}} : {},
+    stdin: input,
+    noTrim: true,
+    onChannel: (channel) => opened(channel),
+    onStdout: (chunk) => out.push(chunk),
+    onStderr: (chunk) => err.push(chunk),
+  })
+  const done: Promise<StreamEnd> = Promise.race([ended, gone.promise])
     .then(
       (result) => {
         out.end()
         err.end()
         const lost = session.lostError()
         if (lost && !stopped) throw lost
-        return {code: result.code, signal: result.signal, stopped}
+        return {code: result?.code ?? null, signal: result?.signal ?? null, stopped}
       },
       (error: unknown) => {
         throw session.lostError() ?? error
       },
     )
+    .finally(() => gone.release())
   const settled = done.then(
     () => undefined,
     () => undefined,
@@ -70,10 +80,10 @@ export function streamLines(ssh: NodeSSH, command: string, options: StreamOption
       if (channel) {
         if (input) input.write('\x03')
         else sendSignal(channel, 'TERM')
-        const ended = await Promise.race([settled.then(() => true), sleep(INTERRUPT_GRACE_MS, false, {ref: false})])
+        const ended = await within(settled.then(() => true), INTERRUPT_GRACE_MS, false)
         if (!ended) channel.close()
       }
-      await Promise.race([settled, sleep(CLOSE_WAIT_MS, undefined, {ref: false})])
+      await within(settled, CLOSE_WAIT_MS, undefined)
       input?.end()
     },
   }
