@@ -80,6 +80,7 @@ const REPRESENTATIVE = (): string[][] => [
 ]
 
 describe('without a terminal', () => {
+  // About 5 s: a dozen representative commands, each a CLI run of its own.
   it('writes no escape sequence, colour or cursor movement, even without NO_COLOR', async () => {
     for (const args of REPRESENTATIVE()) {
       const run = await runFleet(args, {env: env()})
@@ -158,6 +159,7 @@ describe('errors', () => {
 })
 
 describe('stderr', () => {
+  // About 5 s: a dozen representative commands and a login/logout, each a CLI run of its own.
   it("holds only fleet's own lines: no Node warning, AWS SDK notice or oclif message", async () => {
     // A developer's shell as it often is: NODE_ENV=development (oclif's warnings
     // for plugin authors), an AWS profile named beside the keys fleet is given.

@@ -56,6 +56,8 @@ function minGapPerSocket(list: Hit[]): number {
   return min
 }
 
+// Each test takes 5-15 s: Artillery is a Node application of its own that
+// takes a few seconds to start, and the steps run for seconds by design.
 describe.skipIf(!artillery && !process.env.CI)(real, () => {
   const command = [artillery!]
 
@@ -92,11 +94,11 @@ describe.skipIf(!artillery && !process.env.CI)(real, () => {
     }, 20)
     const running = runArtilleryStep({url, users: 5, thinkMs: 100, durationMs: 60_000, signal: controller.signal}, {command})
     const result = await running.finally(() => clearInterval(watch))
-    // Users stop within one think; Artillery then ends and writes its report.
-    expect(Date.now() - abortedAt).toBeLessThan(8000)
+    // Users stop within one think; Artillery then ends and writes its report, long before the step's 60 s.
+    expect(Date.now() - abortedAt).toBeLessThan(20_000)
     expect(result.aborted).toBe(true)
     // No user starts another request once it has seen the stop (its think plus the 100 ms file check; generous on a busy machine).
-    expect(hits.filter((h) => h.at > abortedAt + 1500)).toEqual([])
+    expect(hits.filter((h) => h.at > abortedAt + 3000)).toEqual([])
     expect(result.requests).toBeGreaterThan(20)
     expect(result.measuredTo - result.measuredFrom).toBeLessThan(10_000)
     const seen = hits.length

@@ -73,6 +73,7 @@ describe.skipIf(!chromium && !process.env.CI)(chromium ? `in headless Chromium (
     await expectChartsDrawn(page, 'story-report')
   }, 90_000)
 
+  // About 12 s: two architectures, two user levels each, each step a second of real load plus its samples, then Chromium.
   test('a real two-architecture sweep through the building blocks: files under FLEET_HOME/runs/, schema-valid JSON, the page', async () => {
     const home = await mkdtemp(join(tmpdir(), 'fleet-home-'))
     dirs.push(home)
