@@ -57,6 +57,8 @@ async function reached(n = 30): Promise<number[]> {
 
 const envLine = async (i: number) => ((await rig.apps.hosts[i]!.env())?.toString('utf8') ?? '').split('\n').find((l) => l.startsWith('DB_URL='))
 
+// Steps 4, 5 and 10 take 3-6 s: they start, resize or stop instances through
+// the slow-AWS proxy (300 ms a transition, then status checks) and wait for them.
 describe('the story, end to end', {timeout: 120_000}, () => {
   it('1. init writes a starter; the user replaces it with the story fleet', async () => {
     const run = await fleet(['init'].concat([]), undefined)
