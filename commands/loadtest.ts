@@ -16,7 +16,7 @@ export default class Loadtest extends MutatingCommand {
 
 One plan for the whole run (each architecture's changes, the time, the estimated cost and free-tier hours) and one confirm; the guardrails of fleet up apply. The results go to $FLEET_HOME/runs/<time>/ (loadtest.json, loadtest.csv, report.html with the users → RPS and users → p99 charts), rewritten after every step. Ctrl-C stops the load at once and keeps what was measured (exit 130). --down stops the fleet at the end, and after Ctrl-C too; without it the output says what is still running.
 
-Defaults come from the profile's loadtest section (url, users, think, duration). The load goes to loadtest.url, else to http://<the LB's public IP>/.`
+Defaults come from the profile's loadtest section (url, address, users, think, duration). The load and every check connect to the LB this run converged: its public IP, or its private IP with loadtest.address: private; DNS is never used. loadtest.url (default http://<that IP>/) gives the Host header and the TLS name the certificate is checked against. A target that redirects stops the run before its first step (exit 2).`
   static override examples = [
     {description: 'The story\'s comparison: architectures 3 and 6, then stop everything.', command: '<%= config.bin %> <%= command.id %> --arch 3 --arch 6 --users 500,1000,2000 --down'},
     {description: 'Only show the plan and its estimated cost.', command: '<%= config.bin %> <%= command.id %> --arch 6 --dry-run'},

@@ -5,7 +5,9 @@
  * server: their CPU samples come from this machine's real /proc/stat over
  * one SSH session per host), a real nginx as the LB, and three backends on
  * the app servers' loopback addresses.
- * nginx.address is private and loadtest.url names the local nginx: no
+ * nginx.address and loadtest.address are private: the load goes to the
+ * LB's private IP (127.0.0.90, where the rig's nginx listens too), with
+ * loadtest.url's host (the local nginx's 127.0.0.1:<port>) as its Host; no
  * request ever goes to moto's made-up public IPs.
  *
  * The backends answer after 5 ms, and the first request of each new TCP
@@ -56,8 +58,8 @@ afterAll(async () => {
 
 beforeEach(() => rig.proxy.clear())
 
-/** The story's four accounts with their SSH hosts (the LB's sshd, one app host each), two architectures, and loadtest.url the local nginx. */
-async function profile(loadtest: object | null = {url: `${rig.nginx.url}/`}, name = 'lt'): Promise<string> {
+/** The story's four accounts with their SSH hosts (the LB's sshd, one app host each), two architectures, and loadtest.url the local nginx, loaded at the LB's private IP. */
+async function profile(loadtest: object | null = {url: `${rig.nginx.url}/`, address: 'private'}, name = 'lt'): Promise<string> {
   return rig.writeProfile(
     {
       accounts: Object.fromEntries(STORY_ACCOUNTS.map((a) => [a, rig.account(a)])),
@@ -133,7 +135,7 @@ describe('fleet loadtest: the plan and its guardrails', () => {
     // No loadtest.url: the default target is the LB's public IP, which moto makes up.
     const emulated = await runFleet(['loadtest', '--yes', '--allow-paid', '--profile', await profile(null, 'nourl'), '--json'], {env})
     expect(emulated.exitCode).toBe(2)
-    expect(JSON.parse(emulated.stdout).error).toMatchObject({code: 'EmulatedTarget', nextSteps: [expect.stringContaining('loadtest.url')]})
+    expect(JSON.parse(emulated.stdout).error).toMatchObject({code: 'EmulatedTarget', nextSteps: [expect.stringContaining('loadtest.address: private')]})
     expect(mutatingCalls()).toEqual([])
   })
 })
@@ -156,7 +158,11 @@ describe('fleet loadtest on the local rig', () => {
     expect(validate(report), ajv.errorsText(validate.errors)).toBe(true)
     expect(html.startsWith(join(env.FLEET_HOME, 'runs', report.run))).toBe(true)
     expect(report).toMatchObject({target: `${rig.nginx.url}/`, engine: 'autocannon', thinkMs: THINK_MS, durationMs: 2000, interrupted: false, report: html})
-    expect(report.architectures).toEqual([{arch: '3', lbType: 't2.micro', apps: ['app-1', 'app-2']}, {arch: '6', lbType: 't2.medium', apps: ['app-1', 'app-2', 'app-3']}])
+    // The load went to the LB's private IP, not to loadtest.url's host (127.0.0.1).
+    const lbAt = `${rig.addresses.lb}:${rig.nginx.port}`
+    expect(report.address).toEqual({account: 'lb', kind: 'private', at: lbAt})
+    expect(run.stdout.slice(run.stdout.indexOf("ARCH"))).toContain(`Target: ${rig.nginx.url}/ → ${lbAt} (lb's private IP; DNS not used)`)
+    expect(report.architectures).toEqual([{arch: '3', lbType: 't2.micro', apps: ['app-1', 'app-2'], address: lbAt}, {arch: '6', lbType: 't2.medium', apps: ['app-1', 'app-2', 'app-3'], address: lbAt}])
     expect(report.steps.map((s) => `${s.arch}:${s.users}`)).toEqual(['3:4', '3:12', '6:4', '6:12'])
     for (const step of report.steps) {
       expect(step.errors + step.non2xx, `${step.arch}:${step.users}`).toBe(0)

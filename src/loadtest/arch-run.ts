@@ -7,7 +7,7 @@
  */
 import type {AwsProvider} from '../aws/provider.js'
 import {type ErrorInfo, ExitCode, exitCodeOf, ExternalError, toErrorInfo} from '../errors.js'
-import {readInstances} from '../fleet/read-instances.js'
+import {type InstanceRead, readInstances} from '../fleet/read-instances.js'
 import type {Profile} from '../profile/types.js'
 import type {StateStore} from '../state/json-store.js'
 import {applyUp, rdsErrors, type UpResult} from '../up/apply.js'
@@ -16,7 +16,8 @@ import type {Cancel} from '../util/cancel.js'
 import {type ArchHosts, openHosts} from './hosts.js'
 import type {RunRecorder} from './recorder.js'
 import {stepRecord} from './report.js'
-import {type LoadtestSettings, targetUrl} from './settings.js'
+import {type PinnedTarget, pinnedAddress, pinTarget, refuseEmulatedAddress, sourceText} from './pin.js'
+import {type LoadtestSettings, targetLine, targetUrl} from './settings.js'
 import {waitForTarget} from './target-ready.js'
 import type {LoadEngine, StepRecord} from './types.js'
 import type {LoadtestProgress} from './progress-events.js'
@@ -53,22 +54,28 @@ export async function runArch(ctx: ArchRunContext, prepared: PreparedUp): Promis
   if (up.interrupted) return {status: 'interrupted', up}
   const upError = upFailure(up)
   if (upError) return {status: 'failed', up, error: upError}
-  const url = targetUrl(ctx.settings.target, up.lbPublicIp)
-  if (!url) return {status: 'failed', up, error: {code: 'NoTarget', message: `The LB has no public IP after \`up\`, and loadtest.url is not set: there is nothing to load.`, exitCode: ExitCode.external}}
-  ctx.recorder.setTarget(arch.id, url)
   let hosts: ArchHosts | null = null
   try {
-    ctx.progress.load('waiting', `for ${url} to answer`)
-    await waitForTarget(url, {timeoutMs: ctx.targetWaitMs ?? 120_000, signal: ctx.cancel.signal, onWait: (why) => ctx.progress.load('waiting', `for ${url} (${why})`)})
-    ctx.progress.load('connecting', 'one SSH session per host, for the CPU samples')
     const lb = arch.lb.account!
     const apps = arch.apps.map((a) => a.account)
     const instances = await readInstances(ctx.profile, {provider: ctx.deps.provider, concurrency: ctx.concurrency}, [...new Set([lb, ...apps])])
+    const pin = pinLb(ctx, instances.get(lb))
+    const line = targetLine(ctx.settings.target, ctx.settings.address, pinnedAddress(pin))
+    ctx.recorder.setTarget(arch.id, pin.url, pinnedAddress(pin))
+    ctx.progress.load('waiting', `for ${line}`)
+    await waitForTarget(pin, {
+      timeoutMs: ctx.targetWaitMs ?? 120_000,
+      signal: ctx.cancel.signal,
+      healthPath: ctx.profile.data.apps?.health,
+      down: ctx.settings.down,
+      onWait: (why) => ctx.progress.load('waiting', `for ${line} (${why})`),
+    })
+    ctx.progress.load('connecting', 'one SSH session per host, for the CPU samples')
     hosts = await openHosts(ctx.profile, instances, lb, [...new Set(apps)], {signal: ctx.cancel.signal, retryForMs: ctx.sshRetryMs ?? 120_000})
     for (const problem of hosts.problems()) ctx.progress.warn(problem)
     for (const [i, users] of ctx.settings.users.entries()) {
       if (ctx.cancel.signal.aborted) break
-      const step = await measure(ctx, hosts, {arch: arch.id, url, users, index: i})
+      const step = await measure(ctx, hosts, {arch: arch.id, url: pin.url, address: pin.ip, users, index: i})
       if (step) {
         await ctx.recorder.add(step)
         ctx.progress.stepDone(step)
@@ -88,6 +95,25 @@ export async function runArch(ctx: ArchRunContext, prepared: PreparedUp): Promis
   }
 }
 
+/**
+ * The target of this architecture, pinned to the LB it converged: its public
+ * or private IP (`loadtest.address`) as AWS reports it now, never a DNS
+ * answer (a record for the site may still name the LB's IP before this start).
+ */
+function pinLb(ctx: ArchRunContext, read: InstanceRead | undefined): PinnedTarget {
+  const {address} = ctx.settings
+  if (read?.error) throw new ExternalError(read.error.code, `${address.account}: ${read.error.message}`, {nextSteps: read.error.nextSteps})
+  const lb = read?.instance ?? null
+  const ip = (address.kind === 'public' ? lb?.publicIp : lb?.privateIp) ?? null
+  if (!ip) {
+    throw new ExternalError('NoTarget', `${sourceText(address)} is not known after \`up\` (the instance ${lb ? `is ${lb.state}` : 'was not found'}): there is nowhere to send the load.`, {
+      nextSteps: [address.kind === 'public' ? 'An instance in a subnet without public IPs has none: set `loadtest.address: private` when this machine reaches its private IP.' : 'Check the LB with `fleet status`.'],
+    })
+  }
+  refuseEmulatedAddress(ip, address)
+  return pinTarget(targetUrl(ctx.settings.target, ip)!, ip)
+}
+
 /** Why the architecture cannot be measured after its `up` (an account, the upstream or its health check failed); null when it can. */
 function upFailure(up: UpResult): ErrorInfo | null {
   const errors = [...up.results.map((r) => r.error), up.sync?.error ?? null, up.drain.error, ...rdsErrors(up.rds)].filter((e): e is ErrorInfo => e !== null)
@@ -100,14 +126,14 @@ function upFailure(up: UpResult): ErrorInfo | null {
 }
 
 /** One user level: warm-up and measured step, then the hosts' figures over the measured window. */
-async function measure(ctx: ArchRunContext, hosts: ArchHosts, at: {arch: string; url: string; users: number; index: number}): Promise<StepRecord | null> {
+async function measure(ctx: ArchRunContext, hosts: ArchHosts, at: {arch: string; url: string; address: string; users: number; index: number}): Promise<StepRecord | null> {
   const {settings} = ctx
   const label = `${at.users} users (step ${at.index + 1} of ${settings.users.length})`
   ctx.progress.load(settings.warmupMs > 0 ? 'warm-up' : 'measuring', label)
   const measuring = settings.warmupMs > 0 ? setTimeout(() => ctx.progress.load('measuring', label), settings.warmupMs) : undefined
   const since = new Date()
   try {
-    const result = await ctx.engine({url: at.url, users: at.users, thinkMs: settings.thinkMs, durationMs: settings.durationMs, warmupMs: settings.warmupMs, signal: ctx.cancel.signal})
+    const result = await ctx.engine({url: at.url, address: at.address, users: at.users, thinkMs: settings.thinkMs, durationMs: settings.durationMs, warmupMs: settings.warmupMs, signal: ctx.cancel.signal})
     clearTimeout(measuring)
     // A step stopped before its measured part began has nothing to keep.
     if (result.aborted && result.requests === 0) return null

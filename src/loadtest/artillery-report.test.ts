@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs'
 
 import {describe, expect, test} from 'vitest'
 
-import {stepResultFromReport} from './artillery-report.js'
+import {certificateErrors, stepResultFromReport} from './artillery-report.js'
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`fixtures/artillery-2.0.34-${name}.report.json`, import.meta.url), 'utf8'))
 const context = {durationMs: 4000, startedAt: 1_796_022_185_000, aborted: false}
@@ -50,6 +50,13 @@ describe('Artillery report -> step result', () => {
       measuredTo: context.startedAt + 4000,
       aborted: false,
     })
+  })
+
+  test('certificate errors are told apart from network errors (the engine refuses the step on them)', () => {
+    expect(certificateErrors(fixture('codes'))).toEqual([])
+    expect(certificateErrors(fixture('refused'))).toEqual([])
+    const report = {aggregate: {counters: {'errors.ERR_TLS_CERT_ALTNAME_INVALID': 2, 'errors.ECONNREFUSED': 3, 'errors.UNABLE_TO_VERIFY_LEAF_SIGNATURE': 0}}}
+    expect(certificateErrors(report)).toEqual([{code: 'ERR_TLS_CERT_ALTNAME_INVALID', count: 2}])
   })
 
   test('a file that is not a report is said so', () => {

@@ -6,6 +6,7 @@
  * first/last counter times (epoch ms), which bound the measured window.
  */
 import {ExternalError} from '../errors.js'
+import {isCertificateError} from './pin.js'
 import type {LatencyMs, StepResult} from './types.js'
 
 interface Summary {
@@ -68,4 +69,10 @@ export function stepResultFromReport(report: unknown, context: ReportContext): S
     measuredTo: Math.max(from, to),
     aborted: context.aborted,
   }
+}
+
+/** The certificate errors Artillery counted (`errors.ERR_TLS_CERT_ALTNAME_INVALID`, ...): codes and counts. */
+export function certificateErrors(report: unknown): Array<{code: string; count: number}> {
+  const counters = aggregateOf(report).counters ?? {}
+  return Object.entries(counters).flatMap(([name, count]) => (name.startsWith('errors.') && isCertificateError(name.slice(7)) && count > 0 ? [{code: name.slice(7), count}] : []))
 }

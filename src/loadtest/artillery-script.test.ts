@@ -21,17 +21,24 @@ describe('the Artillery script of a step', () => {
         phases: [{name: '500 users', duration: 2, arrivalCount: 500}],
         http: {timeout: 10},
       },
-      scenarios: [{name: 'fleet loadtest', flow: [{loop: [{get: {url: '/api/slots?day=1'}}, {think: '1500ms'}], whileTrue: KEEP_GOING}]}],
+      scenarios: [{name: 'fleet loadtest', flow: [{loop: [{get: {url: '/api/slots?day=1', headers: {host: '127.0.0.1:8080'}, followRedirect: false}}, {think: '1500ms'}], whileTrue: KEEP_GOING}]}],
     })
   })
 
-  test('think 0: no think step; arrivals over one second', () => {
-    const script = artilleryScript({url: 'https://parking.example.com', users: 10, thinkMs: 0}, {runMs: 1000, stopFile: 's'}) as {
-      config: {phases: unknown[]}
+  test('think 0: no think step; arrivals over one second; the target is the pinned address, the URL\'s host goes in Host (and so in SNI)', () => {
+    const script = artilleryScript({url: 'https://parking.example.com', address: '54.180.12.7', users: 10, thinkMs: 0}, {runMs: 1000, stopFile: 's'}) as {
+      config: {target: string; phases: unknown[]}
       scenarios: Array<{flow: Array<{loop: unknown[]}>}>
     }
+    expect(script.config.target).toBe('https://54.180.12.7')
     expect(script.config.phases).toEqual([{name: '10 users', duration: 1, arrivalCount: 10}])
-    expect(script.scenarios[0]!.flow[0]!.loop).toEqual([{get: {url: '/'}}])
+    expect(script.scenarios[0]!.flow[0]!.loop).toEqual([{get: {url: '/', headers: {host: 'parking.example.com'}, followRedirect: false}}])
+  })
+
+  test('never a name to look up: a host name without an address is refused, as is an https URL naming another IP (Artillery would check the certificate against the address)', () => {
+    expect(() => artilleryScript({url: 'https://parking.example.com/', users: 1, thinkMs: 0}, {runMs: 1000, stopFile: 's'})).toThrow(/names a host, and no address to connect to was given: fleet never looks the load's host up in DNS/)
+    expect(() => artilleryScript({url: 'https://3.35.0.1/', address: '54.180.12.7', users: 1, thinkMs: 0}, {runMs: 1000, stopFile: 's'})).toThrow(expect.objectContaining({code: 'EngineCannotPin'}))
+    expect(artilleryScript({url: 'http://3.35.0.1:8080/', address: '54.180.12.7', users: 1, thinkMs: 0}, {runMs: 1000, stopFile: 's'})).toMatchObject({config: {target: 'http://54.180.12.7:8080'}})
   })
 })
 

@@ -15,7 +15,18 @@
  * Artillery reads a numeric `think` as seconds, but only whole ones: `0.5`
  * goes through `ms(0.5)` and becomes no wait at all (artillery 2.0.34,
  * engine_util createThink). Think is therefore always written as `"<n>ms"`.
+ *
+ * Pinned (src/loadtest/pin.ts): the script's target is the step's address
+ * (`https://54.180.12.7:443`), and every request carries the URL's host in
+ * `Host`. Node's https agent, which Artillery's got uses, sends that name as
+ * the TLS server name and checks the certificate against it (artillery
+ * 2.0.34); Artillery never looks a name up. Redirects are not followed: a
+ * Location naming a host would be looked up in DNS.
  */
+import {isIP} from 'node:net'
+
+import {UsageError} from '../errors.js'
+import {connectUrl, pinTarget} from './pin.js'
 import type {StepSpec} from './types.js'
 
 export const PROCESSOR_FILE = 'fleet-processor.cjs'
@@ -31,14 +42,20 @@ export interface ArtilleryScriptOptions {
 }
 
 /** The script, as an object: written as JSON, which Artillery's YAML reader takes. */
-export function artilleryScript(step: Pick<StepSpec, 'url' | 'users' | 'thinkMs'>, options: ArtilleryScriptOptions): Record<string, unknown> {
-  const url = new URL(step.url)
+export function artilleryScript(step: Pick<StepSpec, 'url' | 'address' | 'users' | 'thinkMs'>, options: ArtilleryScriptOptions): Record<string, unknown> {
+  const pin = pinTarget(step.url, step.address)
+  // With an IP address in Host, Node checks the certificate against the address connected to instead.
+  if (pin.secure && isIP(pin.hostname) && pin.hostname !== pin.ip) {
+    throw new UsageError('EngineCannotPin', `--engine artillery cannot check the certificate of ${step.url} against ${pin.hostname} while it connects to ${pin.ip}.`, {
+      nextSteps: ['Name the site by its host name in loadtest.url, or use --engine autocannon.'],
+    })
+  }
   const spreadSeconds = Math.max(1, Math.ceil(step.thinkMs / 1000))
-  const loop: unknown[] = [{get: {url: `${url.pathname}${url.search}`}}]
+  const loop: unknown[] = [{get: {url: pin.path, headers: {host: pin.hostHeader}, followRedirect: false}}]
   if (step.thinkMs > 0) loop.push({think: `${Math.round(step.thinkMs)}ms`})
   return {
     config: {
-      target: url.origin,
+      target: new URL(connectUrl(pin)).origin,
       processor: `./${PROCESSOR_FILE}`,
       phases: [{name: `${step.users} users`, duration: spreadSeconds, arrivalCount: step.users}],
       http: {timeout: options.timeoutSeconds ?? 10},

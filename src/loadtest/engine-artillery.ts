@@ -9,6 +9,10 @@
  * A warm-up is a run of its own before the measured one (its report is
  * discarded): Artillery's report aggregates a whole run, and the summaries of
  * its 10 s periods cannot be merged into exact percentiles.
+ *
+ * The script connects to the step's address, never to what DNS says
+ * (src/loadtest/artillery-script.ts); Artillery, a Node process, trusts the
+ * CAs of NODE_EXTRA_CA_CERTS as fleet does (it inherits fleet's environment).
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, constants} from 'node:fs'
@@ -18,9 +22,10 @@ import {delimiter, join} from 'node:path'
 
 import createDebug from 'debug'
 
-import {ExternalError} from '../errors.js'
+import {ExternalError, UsageError} from '../errors.js'
 import {PROCESSOR_FILE, artilleryProcessor, artilleryScript} from './artillery-script.js'
-import {stepResultFromReport} from './artillery-report.js'
+import {certificateErrors, stepResultFromReport} from './artillery-report.js'
+import {pinnedAddress, pinTarget} from './pin.js'
 import {checkStep} from './step.js'
 import type {LoadEngine, StepResult, StepSpec} from './types.js'
 
@@ -71,14 +76,34 @@ export async function runArtilleryStep(step: StepSpec, options: ArtilleryEngineO
   try {
     if ((step.warmupMs ?? 0) > 0) {
       const warmup = await runOnce(step, step.warmupMs!, join(dir, 'warmup'), options)
+      refuseCertificate(step, await readReport(warmup.reportFile))
       if (warmup.aborted) return {...emptyResult(), aborted: true}
     }
     const measured = await runOnce(step, step.durationMs, join(dir, 'step'), options)
-    const report: unknown = JSON.parse(await readFile(measured.reportFile, 'utf8'))
+    const report = await readReport(measured.reportFile)
+    refuseCertificate(step, report)
     return stepResultFromReport(report, {durationMs: step.durationMs, startedAt: measured.startedAt, aborted: measured.aborted})
   } finally {
     if (!options.keepFiles) await rm(dir, {recursive: true, force: true})
   }
+}
+
+async function readReport(file: string): Promise<unknown> {
+  return JSON.parse(await readFile(file, 'utf8')) as unknown
+}
+
+/**
+ * Artillery refuses each connection whose certificate is not valid for the
+ * URL's name (Node's check, before any request): that is no measurement, and
+ * the step fails as the in-process engine's does.
+ */
+function refuseCertificate(step: StepSpec, report: unknown): void {
+  const found = certificateErrors(report)
+  if (found.length === 0) return
+  const pin = pinTarget(step.url, step.address)
+  throw new UsageError('TargetCertificate', `The certificate at ${pinnedAddress(pin)} is not valid for ${pin.hostname} (Artillery: ${found.map((f) => `${f.code} ×${f.count}`).join(', ')}): no request was sent on those connections.`, {
+    nextSteps: ['Check that loadtest.url names the site whose certificate nginx serves; a private CA is trusted with NODE_EXTRA_CA_CERTS=<its PEM file> in fleet\'s environment (Artillery inherits it).'],
+  })
 }
 
 interface RunOutcome {

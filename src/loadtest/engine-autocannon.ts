@@ -5,10 +5,23 @@
  * think-time.ts. Warm-up and the measured part are one autocannon run, so the
  * users and their connections carry on from one into the other: responses
  * are counted from the end of the warm-up, by their arrival time.
+ *
+ * Pinned (src/loadtest/pin.ts): autocannon connects to the step's address,
+ * with the URL's host in `Host` and as the TLS server name. autocannon 9
+ * connects with `rejectUnauthorized: false` whatever it is given, so each TLS
+ * connection is checked here once its handshake is done (before any request
+ * leaves it: Node holds writes until then) against the URL's host name and
+ * the trusted CAs (NODE_EXTRA_CA_CERTS adds a private one); a certificate
+ * that fails ends the step with an error, and no request is sent on it.
  */
+import type {TLSSocket} from 'node:tls'
+
 import autocannon from 'autocannon'
 
+import {UsageError} from '../errors.js'
+
 import {LatencyRecorder} from './latency.js'
+import {connectUrl, identityCheck, type PinnedTarget, pinnedAddress, pinTarget, serverName} from './pin.js'
 import {checkStep} from './step.js'
 import {type ThinkingClient, thinkTime} from './think-time.js'
 import type {LoadEngine, StepResult, StepSpec} from './types.js'
@@ -48,7 +61,13 @@ export async function runAutocannonStep(step: StepSpec, options: AutocannonEngin
   const measuredFrom = Date.now() + warmupMs
   const counters: Counters = {latencies: new LatencyRecorder(), errors: 0, non2xx: 0, cpuFrom: warmupMs > 0 ? null : process.cpuUsage()}
   const cpuMark = warmupMs > 0 ? setTimeout(() => (counters.cpuFrom = process.cpuUsage()), warmupMs) : undefined
-  const {instance, finished} = start(step, options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, clients)
+  const pin = pinTarget(step.url, step.address)
+  let refused: Error | null = null
+  const refuse = (error: Error) => {
+    refused ??= error
+    abort()
+  }
+  const {instance, finished} = start(step, pin, options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, clients, refuse)
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (Date.now() < measuredFrom) return
     counters.latencies.record(responseTime)
@@ -58,7 +77,7 @@ export async function runAutocannonStep(step: StepSpec, options: AutocannonEngin
     if (Date.now() >= measuredFrom) counters.errors++
   })
   let aborted = false
-  const abort = () => {
+  function abort() {
     aborted = true
     instance.stop()
     // stop() is only seen at the next tick: closing the connections stops the load now.
@@ -71,27 +90,68 @@ export async function runAutocannonStep(step: StepSpec, options: AutocannonEngin
     step.signal?.removeEventListener('abort', abort)
     clearTimeout(cpuMark)
   }
+  if (refused) throw certificateRefused(pin, refused)
   return resultOf(counters, measuredFrom, Date.now(), aborted)
 }
 
-/** One autocannon run over warm-up + step: `users` connections, each thinking. */
-function start(step: StepSpec, timeoutMs: number, clients: ThinkingClient[]): {instance: autocannon.Instance; finished: Promise<void>} {
+/** One autocannon run over warm-up + step: `users` connections to the pinned address, each thinking. */
+function start(step: StepSpec, pin: PinnedTarget, timeoutMs: number, clients: ThinkingClient[], refuse: (error: Error) => void): {instance: autocannon.Instance; finished: Promise<void>} {
   let done: (error?: unknown) => void = () => {}
   const finished = new Promise<void>((resolve, reject) => (done = (error) => (error ? reject(error) : resolve())))
+  const think = thinkTime(step.thinkMs, clients)
+  const verify = pin.secure ? verifiedTls(pin, refuse) : () => {}
   const instance = autocannon(
     {
-      url: step.url,
+      url: connectUrl(pin),
+      headers: {host: pin.hostHeader},
+      ...(pin.secure ? {servername: serverName(pin), tlsOptions: {checkServerIdentity: identityCheck(pin)}} : {}),
       connections: step.users,
       duration: ((step.warmupMs ?? 0) + step.durationMs) / 1000,
       // The client's timer runs from its last send, through the think.
       timeout: (timeoutMs + step.thinkMs) / 1000,
       sampleInt: SAMPLE_MS,
       skipAggregateResult: true,
-      setupClient: thinkTime(step.thinkMs, clients) as unknown as (client: autocannon.Client) => void,
+      setupClient: ((client: ThinkingClient & TlsClient) => {
+        verify(client)
+        think(client)
+      }) as unknown as (client: autocannon.Client) => void,
     },
     (error) => done(error),
   )
   return {instance, finished}
+}
+
+/** What the TLS check needs of autocannon's Client (lib/httpClient.js): its connect step and its socket. */
+interface TlsClient {
+  _connect: () => void
+  conn: TLSSocket
+}
+
+/**
+ * Wraps the client's connect step: once each TLS handshake is done, the
+ * socket must be authorized (its chain trusted, `identityCheck` passed), else
+ * the step is refused. Node emits `secureConnect` before it writes what the
+ * client queued, so a refused connection carries no request.
+ */
+function verifiedTls(pin: PinnedTarget, refuse: (error: Error) => void): (client: TlsClient) => void {
+  return (client) => {
+    const connect = client._connect.bind(client)
+    client._connect = () => {
+      connect()
+      const socket = client.conn
+      socket.once('secureConnect', () => {
+        if (socket.authorized) return
+        socket.destroy()
+        refuse(new Error(String(socket.authorizationError ?? 'unauthorized')))
+      })
+    }
+  }
+}
+
+function certificateRefused(pin: PinnedTarget, error: Error): UsageError {
+  return new UsageError('TargetCertificate', `The certificate at ${pinnedAddress(pin)} is not valid for ${pin.hostname} (${error.message}): the step was stopped before any request.`, {
+    nextSteps: ['Check that loadtest.url names the site whose certificate nginx serves; a private CA is trusted with NODE_EXTRA_CA_CERTS=<its PEM file>.'],
+  })
 }
 
 function resultOf(counters: Counters, measuredFrom: number, end: number, aborted: boolean): StepResult {

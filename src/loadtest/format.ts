@@ -2,6 +2,7 @@
  * How the tables, the CSV and the page write figures, so all three agree.
  */
 import {usd} from '../cost/render.js'
+import {pinLabel} from './pin.js'
 import type {ArchInfo, LoadtestReport, RunCost, StepRecord, Verdict} from './types.js'
 
 export {usd}
@@ -50,3 +51,17 @@ export function costLine(cost: RunCost): string {
 
 /** Two decimals; a positive amount too small to show as one is `<0.01` rather than a misleading 0. */
 const round2 = (n: number): string => (n > 0 && n < 0.005 ? '<0.01' : String(Math.round(n * 100) / 100))
+
+/**
+ * Where the load went: `Target: https://parking.example.com/ → 54.180.12.7:443
+ * (lb's public IP; DNS not used)`, one line per architecture when the LB's IP
+ * changed between them; none for a report without `address` (older runs).
+ */
+export function targetLines(report: Pick<LoadtestReport, 'target' | 'address' | 'architectures'>): string[] {
+  const {address} = report
+  if (!address) return []
+  const known = report.architectures.filter((a) => a.address !== undefined)
+  const lines = known.map((a) => pinLabel(a.target ?? report.target, address, a.address!))
+  if (new Set(lines).size <= 1) return [`Target: ${lines[0] ?? pinLabel(report.target, address, address.at)}`]
+  return known.map((a, i) => `Target of arch ${a.arch}: ${lines[i]}`)
+}

@@ -13,7 +13,7 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
-import {costLine, groupByArch, int, maxAppCpu, msText, percentText} from './format.js'
+import {costLine, groupByArch, int, maxAppCpu, msText, percentText, targetLines} from './format.js'
 import type {LoadtestReport} from './types.js'
 
 let chartJs: string | undefined
@@ -127,7 +127,8 @@ export function renderHtml(report: LoadtestReport): string {
   const verdicts = report.verdicts
     .map((v) => `<li><b>arch ${escapeHtml(v.arch)}</b>: <span class="bottleneck">${escapeHtml(v.bottleneck)}</span>. ${escapeHtml(v.why)}</li>`)
     .join('\n')
-  const meta = `${escapeHtml(report.target)} · engine ${escapeHtml(report.engine)} · think ${report.thinkMs} ms · ${report.durationMs / 1000} s per step`
+  const target = targetLines(report).map((line) => line.replace(/^Target: /, ''))
+  const meta = `${escapeHtml(target.length > 0 ? target.join(' · ') : report.target)} · engine ${escapeHtml(report.engine)} · think ${report.thinkMs} ms · ${report.durationMs / 1000} s per step`
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -12,7 +12,7 @@ import {makeRunFolder} from './writer.js'
 const dirs: string[] = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, {recursive: true, force: true}))))
 
-const settings: LoadtestSettings = {archs: ['3', '6'], users: [500, 1000], thinkMs: 1000, durationMs: 60_000, warmupMs: 10_000, engine: 'autocannon', target: targetOf(undefined, undefined), down: false}
+const settings: LoadtestSettings = {archs: ['3', '6'], users: [500, 1000], thinkMs: 1000, durationMs: 60_000, warmupMs: 10_000, engine: 'autocannon', target: targetOf(undefined, undefined), address: {account: 'lb', kind: 'public'}, down: false}
 const HOUR = 3_600_000
 
 async function recorder(clock: {now: number}) {
@@ -27,15 +27,17 @@ describe('RunRecorder: the run\'s files, current after every step', () => {
     const clock = {now: 0}
     const rec = await recorder(clock)
     await rec.save()
-    expect(JSON.parse(await readFile(rec.files.json, 'utf8'))).toMatchObject({run: '2026-11-30T07-10-00Z', steps: [], target: 'http://<LB public IP>/', report: rec.files.html})
+    expect(JSON.parse(await readFile(rec.files.json, 'utf8'))).toMatchObject({run: '2026-11-30T07-10-00Z', steps: [], target: 'http://<lb\'s public IP>/', address: {account: 'lb', kind: 'public', at: null}, report: rec.files.html})
     rec.beginArch({arch: '3', lbType: 't2.micro', apps: ['app-1', 'app-2']}, [{account: 'lb', type: 't2.micro', region: 'ap-northeast-2'}])
-    rec.setTarget('3', 'http://13.124.0.10/')
+    rec.setTarget('3', 'http://13.124.0.10/', '13.124.0.10:80')
     await rec.add(step('3', 500, 480, {lb: 60, apps: {'app-1': 30, 'app-2': 31}}))
     const saved = JSON.parse(await readFile(rec.files.json, 'utf8'))
     expect(saved.steps.map((s: {users: number}) => s.users)).toEqual([500])
-    expect(saved.architectures).toEqual([{arch: '3', lbType: 't2.micro', apps: ['app-1', 'app-2'], target: 'http://13.124.0.10/'}])
+    expect(saved.architectures).toEqual([{arch: '3', lbType: 't2.micro', apps: ['app-1', 'app-2'], target: 'http://13.124.0.10/', address: '13.124.0.10:80'}])
+    expect(saved.address).toEqual({account: 'lb', kind: 'public', at: '13.124.0.10:80'})
     expect(await readFile(rec.files.csv, 'utf8')).toContain(',3,t2.micro,app-1 app-2,500,480,')
     expect(await readFile(rec.files.html, 'utf8')).toContain('<canvas id="rps-chart"')
+    expect(await readFile(rec.files.html, 'utf8')).toContain('http://13.124.0.10/ → 13.124.0.10:80 (lb&#39;s public IP; DNS not used)')
     expect((await readdir(join(rec.files.dir))).sort()).toEqual(['loadtest.csv', 'loadtest.json', 'report.html'])
   })
 

@@ -30,6 +30,7 @@ export class RunRecorder {
   readonly architectures: ArchInfo[] = []
   private readonly phases: Phase[] = []
   private interrupted = false
+  private address: string | null = null
   private last: LoadtestReport | null = null
   private writing: Promise<unknown> = Promise.resolve()
 
@@ -47,10 +48,13 @@ export class RunRecorder {
     this.phases.push({from: this.now(), to: null, running})
   }
 
-  /** The architecture's URL once known (the LB's public IP of the time). */
-  setTarget(arch: string, url: string): void {
+  /** The architecture's URL and the address its load connects to, once known (the LB's IP of the time). */
+  setTarget(arch: string, url: string, address: string): void {
     const info = this.architectures.find((a) => a.arch === arch)
-    if (info && url !== targetLabel(this.settings.target)) info.target = url
+    if (!info) return
+    if (url !== targetLabel(this.settings.target, this.settings.address)) info.target = url
+    info.address = address
+    this.address = address
   }
 
   /** The instances stop being counted (the run's end, or `--down` begins). */
@@ -86,7 +90,8 @@ export class RunRecorder {
     const now = this.now()
     const instances: InstanceUsage[] = this.phases.flatMap((p) => p.running.map((r) => ({account: r.account, type: r.type, region: r.region, hours: ((p.to ?? now) - p.from) / 3_600_000})))
     return {
-      target: targetLabel(s.target),
+      target: targetLabel(s.target, s.address),
+      address: {account: s.address.account, kind: s.address.kind, at: this.address},
       engine: s.engine,
       thinkMs: s.thinkMs,
       durationMs: s.durationMs,

@@ -4,7 +4,7 @@
  * on its last; then each verdict's sentence and the run's cost.
  */
 import {renderTable} from '../output/table.js'
-import {costLine, groupByArch, int, maxAppCpu, msText, percentText} from './format.js'
+import {costLine, groupByArch, int, maxAppCpu, msText, percentText, targetLines} from './format.js'
 import type {LoadtestReport} from './types.js'
 
 const HEAD = ['ARCH', 'LB', 'APPS', 'USERS', 'RPS', 'P99', 'ERRORS', 'NON-2XX', 'LB CPU', 'MAX APP CPU', 'VERDICT']
@@ -33,7 +33,7 @@ export function renderLoadtest(report: LoadtestReport): string {
   }
   const lines = [renderTable(HEAD, rows), '']
   for (const {info, verdict} of groups) if (verdict) lines.push(`arch ${info.arch}: ${verdict.bottleneck}. ${verdict.why}`)
-  lines.push('', `Run cost ${costLine(report.cost)}`)
+  lines.push('', ...targetLines(report), `Run cost ${costLine(report.cost)}`)
   if (report.interrupted) lines.push('Interrupted: the steps above are those measured before Ctrl-C.')
   return lines.join('\n')
 }

@@ -27,6 +27,7 @@ const settings = (archs: string[], extra: Partial<LoadtestSettings> = {}): Loadt
   warmupMs: 10_000,
   engine: 'autocannon',
   target: targetOf('https://parking.example.com/', undefined),
+  address: {account: 'lb', kind: 'public'},
   down: false,
   ...extra,
 })
@@ -86,7 +87,9 @@ describe('renderRunPlan', () => {
   test('what the run does, each architecture\'s plan in turn, what is left at the end, one summary line', () => {
     const s = settings(['3', '6'])
     const text = renderRunPlan(planRun(example, s, allStopped(), null), s)
-    expect(text.split('\n')[0]).toBe('Load test: architectures 3, 6 in turn; for each, 2 user levels (500, 1000), each a 10s warm-up and 1m measured, think 1s, against https://parking.example.com/ (autocannon).')
+    expect(text.split('\n')[0]).toBe('Load test: architectures 3, 6 in turn; for each, 2 user levels (500, 1000), each a 10s warm-up and 1m measured, think 1s, with autocannon.')
+    // The LB starts: its new public IP is known once it is up.
+    expect(text.split('\n')[1]).toBe('Target: https://parking.example.com/ → lb\'s public IP:443 (read after up; DNS not used)')
     expect(text).toContain('\nArchitecture 3 (1 of 2):\n  +  start')
     expect(text).toContain('\nArchitecture 6 (2 of 2, after 3):\n  ~  resize  lb     t2.micro → t2.medium: stop, change type, then start')
     expect(text).toContain('\nAt the end: the fleet stays at architecture 6, running and costing (add --down to stop it).\n')
@@ -94,6 +97,14 @@ describe('renderRunPlan', () => {
     const down = renderRunPlan(planRun(example, settings(['6'], {down: true, thinkMs: 0, warmupMs: 0}), allStopped(), null), settings(['6'], {down: true, thinkMs: 0, warmupMs: 0}))
     expect(down).toContain('each 1m measured, think 0 (as fast as they can)')
     expect(down).toContain('At the end: every instance of the profile is stopped (--down), after Ctrl-C too.')
+  })
+
+  test('the target\'s address when it is known before the run: the private IP (it stays), or the public IP of an LB that no architecture restarts', () => {
+    const privately = settings(['3', '6'], {address: {account: 'lb', kind: 'private'}})
+    expect(renderRunPlan(planRun(example, privately, allStopped(), null), privately).split('\n')[1]).toBe('Target: https://parking.example.com/ → 172.31.0.2:443 (lb\'s private IP; DNS not used)')
+    const running = new Map([...allStopped()].map(([a]): [string, ObservedInstance | null] => [a, observed(a, 'running')]))
+    const byIp = settings(['3'], {target: targetOf(undefined, '/slots')})
+    expect(renderRunPlan(planRun(example, byIp, running, null), byIp).split('\n')[1]).toBe('Target: http://3.35.0.2/slots → 3.35.0.2:80 (lb\'s public IP; DNS not used)')
   })
 
   test('a type without a known price is said so', () => {

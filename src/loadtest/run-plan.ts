@@ -10,6 +10,7 @@ import {isLeftAlone} from '../plan/plan.js'
 import {type ObservedInstance, planUp, type UpPlan, upPlanInput} from '../plan/up-plan.js'
 import type {Profile} from '../profile/types.js'
 import {runCost} from './cost.js'
+import type {AddressSource} from './pin.js'
 import type {LoadtestSettings} from './settings.js'
 import type {RunCost} from './types.js'
 
@@ -23,6 +24,8 @@ export interface RunPlanArch {
   up: UpPlan
   /** Estimated time of this architecture's part: its changes, then its steps. */
   minutes: number
+  /** The LB's IP the load will connect to (`loadtest.address`), when known before: null when a start gives it a new public IP. */
+  lbIp: string | null
 }
 
 export interface RunPlan {
@@ -42,7 +45,7 @@ export interface RunPlan {
  */
 export function planRun(
   profile: Profile,
-  settings: Pick<LoadtestSettings, 'archs' | 'users' | 'warmupMs' | 'durationMs'>,
+  settings: Pick<LoadtestSettings, 'archs' | 'users' | 'warmupMs' | 'durationMs'> & {address?: AddressSource},
   actual: ReadonlyMap<string, ObservedInstance | null>,
   upstreamNow: readonly string[] | null,
 ): RunPlan {
@@ -52,8 +55,8 @@ export function planRun(
   const stepsMs = settings.users.length * (settings.warmupMs + settings.durationMs + STEP_OVERHEAD_MS)
   for (const id of settings.archs) {
     const up = planUp(upPlanInput(profile, id, now, upstream))
-    archs.push({arch: id, up, minutes: changeMinutes(up) + stepsMs / 60_000})
     now = afterPlan(up, now)
+    archs.push({arch: id, up, minutes: changeMinutes(up) + stepsMs / 60_000, lbIp: lbIpAfter(now, settings.address ?? {account: profile.data.nginx?.on ?? '', kind: 'public'})})
     upstream = up.upstream.after.every((a) => a.server !== null) ? up.upstream.after.map((a) => a.server!) : null
   }
   const instances = archs.flatMap((a) => a.up.cost.running.map((r) => ({account: r.account, type: r.type, region: r.region, hours: a.minutes / 60})))
@@ -65,6 +68,12 @@ export function planRun(
     estimate: runCost({region, freeTypes: profile.data.freeTypes, instances, lbBytes: 0}),
     needsAllowPaid: archs.some((a) => a.up.cost.needsAllowPaid),
   }
+}
+
+/** The LB's IP once a plan is applied: its private IP stays, a start gives it a new public one. */
+function lbIpAfter(fleet: ReadonlyMap<string, ObservedInstance | null>, address: AddressSource): string | null {
+  const lb = fleet.get(address.account)
+  return (address.kind === 'public' ? lb?.publicIp : lb?.privateIp) ?? null
 }
 
 /** The slowest account's change: accounts change in parallel. */

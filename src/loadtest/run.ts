@@ -23,6 +23,7 @@ import type {LoadtestProgress} from './progress-events.js'
 import {RunRecorder} from './recorder.js'
 import {planRun, type RunPlan} from './run-plan.js'
 import {type LoadtestSettings} from './settings.js'
+import {stopsRun} from './target-ready.js'
 import type {LoadtestReport} from './types.js'
 import {makeRunFolder, type RunFiles} from './writer.js'
 
@@ -129,7 +130,14 @@ async function runArchs(ctx: ArchRunContext, prepared: PreparedLoadtest): Promis
       progress.archStart(id, i, settings.archs.length, [...now.up.plan.map((c) => c.account), ...(now.arch.rdsPublic === null ? [] : ['rds'])])
       ctx.recorder.beginArch(archInfo(now), now.up.cost.running.map((r) => ({account: r.account, type: r.type, region: r.region})))
       const outcome = await runArch(ctx, now)
-      if (outcome.status === 'failed') fail(outcome.error)
+      if (outcome.status === 'failed') {
+        fail(outcome.error)
+        if (stopsRun(outcome.error)) {
+          const rest = settings.archs.slice(i + 1)
+          if (rest.length > 0) progress.warn(`architecture${rest.length === 1 ? '' : 's'} ${rest.join(', ')} not run: the target's problem is the same for every architecture`)
+          break
+        }
+      }
     } catch (error) {
       // Whatever went wrong, the steps measured are kept and --down still runs.
       if (!cancel.signal.aborted) fail(toErrorInfo(error))

@@ -84,7 +84,17 @@ export const LOADTEST_JSON_SCHEMA = {
   required: ['run', 'target', 'engine', 'steps', 'verdicts', 'costUsd', 'report'],
   properties: {
     run: {type: 'string', minLength: 1},
-    target: {type: 'string', minLength: 1},
+    target: {type: 'string', minLength: 1, description: 'the URL as written: its host name and port are the Host header and the TLS name'},
+    address: {
+      type: 'object',
+      description: 'where the load and every check connected: the LB\'s own IP, never what DNS says the URL\'s host is',
+      required: ['account', 'kind', 'at'],
+      properties: {
+        account: {type: 'string', description: 'the LB\'s account'},
+        kind: {enum: ['public', 'private'], description: 'which of its IPs (loadtest.address)'},
+        at: {type: ['string', 'null'], description: 'ip:port of the last architecture measured (each one\'s is in architectures[].address); null before the first is up'},
+      },
+    },
     engine: {enum: ['autocannon', 'artillery']},
     thinkMs: {type: 'number', minimum: 0},
     durationMs: {type: 'number', minimum: 0},
@@ -93,7 +103,7 @@ export const LOADTEST_JSON_SCHEMA = {
       items: {
         type: 'object',
         required: ['arch', 'lbType', 'apps'],
-        properties: {arch: {type: 'string'}, lbType: {type: 'string'}, apps: {type: 'array', items: {type: 'string'}}, target: {type: 'string'}},
+        properties: {arch: {type: 'string'}, lbType: {type: 'string'}, apps: {type: 'array', items: {type: 'string'}}, target: {type: 'string'}, address: {type: 'string', description: 'ip:port the load connected to'}},
       },
     },
     steps: {type: 'array', items: step},

@@ -4,7 +4,7 @@ import {describe, expect, test} from 'vitest'
 
 import {UsageError} from '../errors.js'
 import {profileFromText} from '../profile/load.js'
-import {loadtestSettings, parseUsers, targetLabel, targetOf, targetUrl} from './settings.js'
+import {loadtestSettings, parseUsers, targetLabel, targetLine, targetOf, targetUrl} from './settings.js'
 
 const exampleText = readFileSync(new URL('../../profiles/example.yaml', import.meta.url), 'utf8')
 const example = profileFromText(exampleText, {name: 'example', file: '/x/example.yaml', env: {}})
@@ -30,13 +30,14 @@ describe('loadtestSettings: flags, then the profile\'s loadtest section, then th
       durationMs: 60_000,
       warmupMs: 10_000,
       engine: 'autocannon',
-      target: {kind: 'lb-public-ip', path: '/'},
+      target: {kind: 'lb-ip', path: '/'},
+      address: {account: 'lb', kind: 'public'},
       down: false,
     })
   })
 
   test('Given the example\'s section, Then its url, users, think and duration; flags win over it', () => {
-    expect(withSection.data.loadtest).toEqual({url: 'https://parking.example.com/', users: [500, 1000, 2000, 3000], think: '1s', duration: '60s'})
+    expect(withSection.data.loadtest).toEqual({url: 'https://parking.example.com/', address: 'public', users: [500, 1000, 2000, 3000], think: '1s', duration: '60s'})
     expect(loadtestSettings(withSection, {}, {})).toMatchObject({users: [500, 1000, 2000, 3000], thinkMs: 1000, durationMs: 60_000, target: {kind: 'url', url: 'https://parking.example.com/'}})
     const flagged = loadtestSettings(withSection, {users: '50,10', think: '0', duration: '90s', warmup: '0', path: '/parking/slots?day=1', engine: 'artillery', down: true, arch: ['6', '3', '6']}, {})
     expect(flagged).toEqual({
@@ -47,6 +48,7 @@ describe('loadtestSettings: flags, then the profile\'s loadtest section, then th
       warmupMs: 0,
       engine: 'artillery',
       target: {kind: 'url', url: 'https://parking.example.com/parking/slots?day=1'},
+      address: {account: 'lb', kind: 'public'},
       down: true,
     })
   })
@@ -61,10 +63,18 @@ describe('loadtestSettings: flags, then the profile\'s loadtest section, then th
     expect(usage(() => loadtestSettings(zero, {}, {}))).toBe('loadtest.duration in /x/z.yaml must be more than zero, not "0".')
   })
 
-  test('Against an AWS emulator the LB\'s public IP is no real host: only a URL the profile names is loaded', () => {
+  test('Against an AWS emulator the LB\'s public IP is no real host: the load goes only to its private IP, whatever loadtest.url names', () => {
     const emulator = {AWS_ENDPOINT_URL: 'http://127.0.0.1:5000'}
     expect(usage(() => loadtestSettings(example, {}, emulator))).toMatch(/^AWS_ENDPOINT_URL is set \(an AWS emulator\): the LB's public IP/)
-    expect(loadtestSettings(withSection, {}, emulator).target).toEqual({kind: 'url', url: 'https://parking.example.com/'})
+    expect(usage(() => loadtestSettings(withSection, {}, emulator))).toMatch(/^AWS_ENDPOINT_URL is set .*the load always goes to the LB's own address, whatever loadtest.url names/)
+    const privately = profileFromText(exampleText.replace('cost:\n', 'loadtest: {url: "https://parking.example.com/", address: private}\ncost:\n'), {name: 'p', file: '/x/p.yaml', env: {}})
+    expect(loadtestSettings(privately, {}, emulator)).toMatchObject({target: {kind: 'url', url: 'https://parking.example.com/'}, address: {account: 'lb', kind: 'private'}})
+  })
+
+  test('--engine artillery is refused with an https URL naming an IP address: it would check the certificate against the LB\'s address instead', () => {
+    const byIp = profileFromText(exampleText.replace('cost:\n', 'loadtest: {url: "https://3.35.0.1/"}\ncost:\n'), {name: 'ip', file: '/x/ip.yaml', env: {}})
+    expect(usage(() => loadtestSettings(byIp, {engine: 'artillery'}, {}))).toBe('--engine artillery cannot check the certificate of https://3.35.0.1/ against 3.35.0.1 while it connects to the LB\'s own address.')
+    expect(loadtestSettings(byIp, {}, {}).engine).toBe('autocannon')
   })
 })
 
@@ -78,7 +88,12 @@ describe('user levels and the target', () => {
     const lb = targetOf(undefined, '/health')
     expect(targetUrl(lb, '3.35.0.1')).toBe('http://3.35.0.1/health')
     expect(targetUrl(lb, null)).toBeNull()
-    expect(targetLabel(lb)).toBe('http://<LB public IP>/health')
+    expect(targetLabel(lb, {account: 'lb', kind: 'public'})).toBe('http://<lb\'s public IP>/health')
+    expect(targetLine(lb, {account: 'lb', kind: 'private'}, null)).toBe('http://<lb\'s private IP>/health (read after up; DNS not used)')
+    expect(targetLine(lb, {account: 'lb', kind: 'public'}, '3.35.0.1:80')).toBe('http://3.35.0.1/health → 3.35.0.1:80 (lb\'s public IP; DNS not used)')
+    const url = targetOf('https://parking.example.com/', undefined)
+    expect(targetLine(url, {account: 'lb', kind: 'public'}, '54.180.12.7:443')).toBe('https://parking.example.com/ → 54.180.12.7:443 (lb\'s public IP; DNS not used)')
+    expect(targetLine(url, {account: 'lb', kind: 'public'}, null)).toBe('https://parking.example.com/ → lb\'s public IP:443 (read after up; DNS not used)')
     expect(targetOf('https://parking.example.com/app/?x=1', undefined)).toEqual({kind: 'url', url: 'https://parking.example.com/app/?x=1'})
     expect(targetOf('https://parking.example.com:8443/app/', '/slots')).toEqual({kind: 'url', url: 'https://parking.example.com:8443/slots'})
   })

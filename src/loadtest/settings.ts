@@ -5,10 +5,13 @@
  * the profile, the profile over the defaults. Pure but for the environment
  * (the AWS emulator check).
  */
+import {isIP} from 'node:net'
+
 import {UsageError} from '../errors.js'
 import {unknownArchitecture} from '../profile/sections.js'
 import type {Profile} from '../profile/types.js'
 import {durationMs, formatDuration, parseDuration} from '../util/duration.js'
+import {type AddressSource, pinLabel, sourceText} from './pin.js'
 import type {EngineName} from './types.js'
 
 export const LOADTEST_DEFAULTS = {users: [100, 500, 1000], thinkMs: 1000, durationMs: 60_000, warmupMs: 10_000} as const
@@ -29,8 +32,8 @@ export interface LoadtestFlags {
   down?: boolean
 }
 
-/** Where the load goes: the profile's URL, or the LB's public IP (read after each architecture is up). */
-export type TargetSpec = {kind: 'url'; url: string} | {kind: 'lb-public-ip'; path: string}
+/** The URL of the load: the profile's, or `http://<the LB's IP><path>` (read after each architecture is up). */
+export type TargetSpec = {kind: 'url'; url: string} | {kind: 'lb-ip'; path: string}
 
 export interface LoadtestSettings {
   /** Architecture ids in run order. */
@@ -42,6 +45,8 @@ export interface LoadtestSettings {
   warmupMs: number
   engine: EngineName
   target: TargetSpec
+  /** Where the load and every check connect: the LB's public or private IP (`loadtest.address`), never DNS. */
+  address: AddressSource
   down: boolean
 }
 
@@ -57,9 +62,11 @@ export function loadtestSettings(profile: Profile, flags: LoadtestFlags, env: No
     warmupMs: stepDuration(flags.warmup, '--warmup', LOADTEST_DEFAULTS.warmupMs, {allowZero: true, maxMs: MAX_STEP_MS}),
     engine: flags.engine ?? 'autocannon',
     target: targetOf(section.url, flags.path),
+    address: {account: profile.data.nginx?.on ?? 'lb', kind: section.address ?? 'public'},
     down: flags.down ?? false,
   }
-  refuseEmulatedTarget(settings.target, env)
+  refuseEmulatedTarget(settings.address, env)
+  refuseUnpinnable(settings)
   return settings
 }
 
@@ -100,36 +107,59 @@ function stepDuration(value: string | undefined, where: string, fallback: number
 
 /**
  * `loadtest.url` as written, or with its path replaced by `--path`; without a
- * URL, the LB's public IP and `--path` (default `/`).
+ * URL, the LB's IP and `--path` (default `/`).
  */
 export function targetOf(url: string | undefined, path: string | undefined): TargetSpec {
   if (path !== undefined && !path.startsWith('/')) throw new UsageError('BadPath', `--path ${JSON.stringify(path)} must start with /.`)
-  if (url === undefined) return {kind: 'lb-public-ip', path: path ?? '/'}
+  if (url === undefined) return {kind: 'lb-ip', path: path ?? '/'}
   if (path === undefined) return {kind: 'url', url}
   const parsed = new URL(url)
   const withPath = new URL(path, parsed.origin)
   return {kind: 'url', url: withPath.href}
 }
 
-/** The URL of a target once the LB's public IP is known. */
-export function targetUrl(target: TargetSpec, lbPublicIp: string | null): string | null {
+/** The URL of a target once the LB's IP (the one the load connects to) is known. */
+export function targetUrl(target: TargetSpec, lbIp: string | null): string | null {
   if (target.kind === 'url') return target.url
-  return lbPublicIp ? `http://${lbPublicIp}${target.path}` : null
+  if (!lbIp) return null
+  return `http://${isIP(lbIp) === 6 ? `[${lbIp}]` : lbIp}${target.path}`
 }
 
-/** How the target is named before the run (the report's `target`). */
-export function targetLabel(target: TargetSpec): string {
-  return target.kind === 'url' ? target.url : `http://<LB public IP>${target.path}`
+/** How the target is named before the run (the report's `target`): the URL, or `http://<lb's public IP>/`. */
+export function targetLabel(target: TargetSpec, address: AddressSource): string {
+  return target.kind === 'url' ? target.url : `http://<${sourceText(address)}>${target.path}`
+}
+
+/** The plan's and the report's line: `https://parking.example.com/ → 54.180.12.7:443 (lb's public IP; DNS not used)`. */
+export function targetLine(target: TargetSpec, address: AddressSource, at: string | null): string {
+  if (target.kind === 'lb-ip') return at === null ? `${targetLabel(target, address)} (read after up; DNS not used)` : pinLabel(`http://${at.replace(/:80$/, '')}${target.path}`, address, at)
+  return pinLabel(target.url, address, at)
 }
 
 /**
  * Against an AWS emulator (AWS_ENDPOINT_URL), the LB's public IP is made up
- * and may belong to anyone: the load goes only to a URL the profile names.
- * Refused before anything changes.
+ * and may belong to anyone: the load goes to its private IP only (which a
+ * local rig binds on this machine; `refuseEmulatedAddress` checks it is a
+ * loopback one once known). Refused before anything changes.
  */
-function refuseEmulatedTarget(target: TargetSpec, env: NodeJS.ProcessEnv): void {
-  if (target.kind !== 'lb-public-ip' || !env.AWS_ENDPOINT_URL) return
-  throw new UsageError('EmulatedTarget', `AWS_ENDPOINT_URL is set (an AWS emulator): the LB's public IP it reports is no real host, and fleet sends no load to it.`, {
-    nextSteps: ['Set `loadtest.url` in the profile to the address that really serves the fleet (e.g. a local nginx).'],
+function refuseEmulatedTarget(address: AddressSource, env: NodeJS.ProcessEnv): void {
+  if (address.kind !== 'public' || !env.AWS_ENDPOINT_URL) return
+  throw new UsageError('EmulatedTarget', `AWS_ENDPOINT_URL is set (an AWS emulator): the LB's public IP it reports is no real host, and fleet sends no load to it (the load always goes to the LB's own address, whatever loadtest.url names).`, {
+    nextSteps: ['Set `loadtest.address: private` in the profile, with the LB\'s private IP one that really serves the fleet here (e.g. a local nginx on a loopback address).'],
+  })
+}
+
+/**
+ * Artillery checks a certificate against the Host header's name, or, when
+ * that is an IP address, against the address it connects to: for an https
+ * URL naming an IP, that would be the LB's, not the URL's. Refused before
+ * anything changes (the in-process engine checks it itself).
+ */
+function refuseUnpinnable(settings: LoadtestSettings): void {
+  if (settings.engine !== 'artillery' || settings.target.kind !== 'url') return
+  const url = new URL(settings.target.url)
+  if (url.protocol !== 'https:' || !isIP(url.hostname.replace(/^\[|\]$/g, ''))) return
+  throw new UsageError('EngineCannotPin', `--engine artillery cannot check the certificate of ${settings.target.url} against ${url.hostname} while it connects to the LB's own address.`, {
+    nextSteps: ['Name the site by its host name in loadtest.url, or use --engine autocannon.'],
   })
 }

@@ -6,7 +6,10 @@
 
 /** One load step, as an engine runs it. */
 export interface StepSpec {
+  /** The URL as written: its host name and port go in `Host` and TLS (src/loadtest/pin.ts). */
   url: string
+  /** The IP address every connection goes to (the LB's); without it the URL's host must be an IP address. DNS is never used. */
+  address?: string
   /** Virtual users: one keep-alive connection each. */
   users: number
   /** Each user waits this long after a response before its next request (0: as fast as it can). */
@@ -58,8 +61,20 @@ export interface ArchInfo {
   lbType: string
   /** App server account names. */
   apps: string[]
-  /** The URL the load went to, when it is not the report's `target` as written (the LB's public IP of the time). */
+  /** The URL the load went to, when it is not the report's `target` as written (the LB's IP of the time). */
   target?: string
+  /** `ip:port` the load and its checks connected to: the LB's IP of the time. */
+  address?: string
+}
+
+/** Where the load connected (the report's `address`): never through DNS. */
+export interface TargetAddress {
+  /** The LB's account. */
+  account: string
+  /** Which of its IPs (`loadtest.address`). */
+  kind: 'public' | 'private'
+  /** `ip:port` of the last architecture measured (each one's is in `architectures`); null before the first is up. */
+  at: string | null
 }
 
 /** CPU busy %, averaged over the measured window; null when not sampled. */
@@ -116,7 +131,10 @@ export interface RunCost {
 export interface LoadtestReport {
   /** The run's id: the name of its folder under `$FLEET_HOME/runs/`. */
   run: string
+  /** The URL as written (its host name and port are the Host and TLS name). */
   target: string
+  /** Where the load connected (always written by a run). */
+  address?: TargetAddress
   engine: EngineName
   thinkMs: number
   durationMs: number

@@ -179,7 +179,8 @@ const Loadtest = z
     url: z
       .url({protocol: /^https?$/, error: 'an http:// or https:// URL such as https://parking.example.com/'})
       .optional()
-      .describe('the target (default: http://<LB public IP>/, read after every start)'),
+      .describe('the site loaded: its host name and port go in Host and TLS (default: http://<the LB\'s IP>/, read after every start); the load itself always goes to the LB\'s own address, never through DNS'),
+    address: z.enum(['public', 'private']).optional().describe('which of the LB\'s IPs the load and its checks connect to (default public)'),
     users: z
       .array(z.number({error: 'a number of users'}).int('a whole number of users').min(1, 'at least 1 user').max(100_000, 'at most 100000 users'))
       .min(1, 'at least one user level')

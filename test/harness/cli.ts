@@ -75,6 +75,19 @@ export interface RunFleetOptions {
    * committed JSON Schema (json-output.ts); false skips that check.
    */
   checkJson?: boolean
+  /**
+   * A hosts file (its path) that the CLI, and every process it starts, sees
+   * as /etc/hosts: the run goes through `unshare --mount` (root) into a mount
+   * namespace of its own where the file is bind-mounted over /etc/hosts.
+   * This machine's own /etc/hosts is never changed. E.g. to make a name
+   * resolve to a "stranger" server, and prove that fleet never asks DNS.
+   */
+  hosts?: string
+}
+
+/** `unshare` and `sh` in front of a command, so that it runs with `hostsFile` as its /etc/hosts. */
+export function withHostsFile(hostsFile: string, command: string[]): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile, ...command]
 }
 
 export interface FleetRun {
@@ -105,7 +118,9 @@ export function startFleet(args: string[], options: RunFleetOptions): RunningFle
   if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
     throw new Error('dist/commands is missing: run `npm run build` before these tests (npm test does)')
   }
-  const child = spawn(process.execPath, [BIN, ...args], {cwd: options.cwd ?? REPO_ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+  // With `hosts`, sh execs node: the pid and signals are the CLI's.
+  const [command, ...commandArgs] = options.hosts ? withHostsFile(options.hosts, [process.execPath, BIN, ...args]) : [process.execPath, BIN, ...args]
+  const child = spawn(command!, commandArgs, {cwd: options.cwd ?? REPO_ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))

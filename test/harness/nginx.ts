@@ -253,8 +253,11 @@ function sleep(ms: number): Promise<void> {
  * The story's config, in miniature, for the LB host of a test: one worker,
  * 1024 connections, the upstream inline, headers set at server level.
  * `extraHttp` goes first in the http block (e.g. an `include conf.d/*.conf;`).
+ * The server listens on `@PORT@` of 127.0.0.1 (where the harness checks it
+ * is up) and of each of `listen` (e.g. the LB's own private IP, where
+ * `fleet loadtest` connects).
  */
-export function storyNginxConfig(servers: string[], extraHttp = ''): string {
+export function storyNginxConfig(servers: string[], extraHttp = '', listen: string[] = []): string {
   return `user root;
 worker_processes 1;
 pid @PREFIX@/logs/nginx.pid;
@@ -271,8 +274,7 @@ ${servers.map((s) => `        server ${s};`).join('\n')}
     }
 
     server {
-        listen 127.0.0.1:@PORT@;
-        # the app sees who asked
+${['127.0.0.1', ...listen.filter((a) => a !== '127.0.0.1')].map((a) => `        listen ${a}:@PORT@;\n`).join('')}        # the app sees who asked
         proxy_set_header Host $host;
         proxy_set_header X-Real-IP $remote_addr;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

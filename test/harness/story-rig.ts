@@ -135,7 +135,7 @@ export interface StoryRig {
   writeProfile(sections: Record<string, unknown>, name?: string): Promise<string>
   /** The `nginx` section for `nginx` (the rig's by default): its files and commands, `address: private`. */
   nginxSection(nginx?: Nginx): Record<string, unknown>
-  /** A new nginx on the story's config (`extraHttp` first in its http block), proxying to app-1; stopped with the rig. */
+  /** A new nginx on the story's config (`extraHttp` first in its http block), proxying to app-1, on 127.0.0.1 and the LB's address; stopped with the rig. */
   startNginx(extraHttp?: string): Promise<Nginx>
   stop(): Promise<void>
 }
@@ -172,7 +172,8 @@ export async function startStoryRig(options: StoryRigOptions = {}): Promise<Stor
     const backends = await startBackends(appIps, 0, options.backends)
     stops.push(() => backends.stop())
     const port = backends.servers[0]!.port
-    const nginxConfig = (extraHttp = '') => storyNginxConfig([`${appIps[0]}:${port}`], extraHttp)
+    // On the LB's own address too: `fleet loadtest` connects there (its private IP), whatever loadtest.url names.
+    const nginxConfig = (extraHttp = '') => storyNginxConfig([`${appIps[0]}:${port}`], extraHttp, [lbIp])
     const nginx = await startNginx({configText: nginxConfig()})
     stops.push(() => nginx.stop())
 
